@@ -1,0 +1,109 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConfigFileError,
+  ConfigSchemaError,
+  loadConfig,
+  loadPhoneBook,
+  parseConfig,
+  type Violation,
+} from '../../src/config/index.js';
+import { fromRoot } from '../helpers/paths.js';
+
+const book = loadPhoneBook({});
+
+function violations(document: unknown): Violation[] {
+  try {
+    parseConfig(JSON.stringify(document), 'case.json', book);
+  } catch (e) {
+    assert.ok(e instanceof ConfigSchemaError, `expected ConfigSchemaError, got ${String(e)}`);
+    return [...e.violations];
+  }
+  assert.fail('the document was accepted');
+}
+
+const valid = { daemon: 'warwick_focuser', log_name: 'focusd@warwick', control_machines: ['WarwickTCS'], move_timeout: 180 };
+
+describe('focusd config', () => {
+  test("upstream's warwick.json loads with the phone book's daemon and control IPs", () => {
+    const config = loadConfig(fromRoot('config', 'warwick.json'), book);
+    assert.equal(config.daemonName, 'warwick_focuser');
+    assert.equal(config.daemon.objectId, 'warwick_focuser_daemon');
+    assert.equal(config.daemon.host, '172.19.0.160');
+    assert.equal(config.daemon.port, 9004);
+    assert.equal(config.daemon.uri, 'PYRO:warwick_focuser_daemon@172.19.0.160:9004');
+    assert.equal(config.logName, 'focusd@warwick');
+    assert.deepEqual(config.controlMachines, ['WarwickTCS']);
+    assert.deepEqual(config.controlIps, ['172.19.0.160']);
+    assert.equal(config.moveTimeout, 180);
+  });
+
+  test('the localhost test config loads and allows 127.0.0.1 to control', () => {
+    const config = loadConfig(fromRoot('config', 'test.json'), book);
+    assert.equal(config.daemon.objectId, 'localhost_test_daemon');
+    assert.equal(config.daemon.host, '127.0.0.1');
+    assert.deepEqual(config.controlIps, ['127.0.0.1']);
+  });
+
+  test('an unknown daemon name is reported at /daemon', () => {
+    assert.deepEqual(violations({ ...valid, daemon: 'no_such_daemon' }), [
+      { path: '/daemon', message: "'no_such_daemon' is not a valid daemon name" },
+    ]);
+  });
+
+  test('an unknown machine name is reported at its index in control_machines', () => {
+    assert.deepEqual(violations({ ...valid, control_machines: ['WarwickTCS', 'Nowhere'] }), [
+      { path: '/control_machines/1', message: "'Nowhere' is not a valid machine name" },
+    ]);
+  });
+
+  test('each missing key is reported at its own path', () => {
+    assert.deepEqual(violations({}), [
+      { path: '/control_machines', message: 'is required' },
+      { path: '/daemon', message: 'is required' },
+      { path: '/log_name', message: 'is required' },
+      { path: '/move_timeout', message: 'is required' },
+    ]);
+  });
+
+  test('an extra key is refused, as upstream refuses it', () => {
+    assert.deepEqual(violations({ ...valid, serial: 'ATL1' }), [{ path: '/serial', message: 'is not an allowed key' }]);
+  });
+
+  test('wrong types are reported, every one of them', () => {
+    const found = violations({ daemon: 5, log_name: null, control_machines: 'WarwickTCS', move_timeout: '180' });
+    assert.deepEqual(
+      found.map((v) => v.path),
+      ['/control_machines', '/daemon', '/log_name', '/move_timeout'],
+    );
+    for (const v of found) assert.match(v.message, /must be (string|array|number)/);
+  });
+
+  test('a non-positive move_timeout is refused', () => {
+    assert.deepEqual(violations({ ...valid, move_timeout: 0 }), [{ path: '/move_timeout', message: 'must be > 0' }]);
+  });
+
+  test('a document that is not an object is reported at the root', () => {
+    assert.deepEqual(violations([1, 2]), [{ path: '', message: 'must be object' }]);
+  });
+
+  test('the error message lists every violation with its path', () => {
+    assert.throws(
+      () => parseConfig(JSON.stringify({ ...valid, daemon: 'x', extra: true }), 'site.json', book),
+      (e: unknown) =>
+        e instanceof ConfigSchemaError &&
+        e.message === "Invalid configuration site.json:\n\t/daemon: 'x' is not a valid daemon name\n\t/extra: is not an allowed key",
+    );
+  });
+
+  test('a missing file and invalid JSON are ConfigFileErrors naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'focusd-config-'));
+    assert.throws(() => loadConfig(join(dir, 'absent.json'), book), (e: unknown) => e instanceof ConfigFileError && /absent\.json: no such file/.test(e.message));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"daemon": ');
+    assert.throws(() => loadConfig(bad, book), (e: unknown) => e instanceof ConfigFileError && /bad\.json: not valid JSON/.test(e.message));
+  });
+});
