@@ -1,0 +1,64 @@
+/**
+ * What the connection machine needs from a focuser. The service adapts the hardware driver
+ * (`AtlasFocuser`) to this; machine tests drive the simulator through the same adapter.
+ */
+export interface FocuserFacts {
+  model: string;
+  serialNumber: string;
+  firmwareRevision: number;
+  extent: number;
+  stepRate: number;
+  temperatureSensors: number;
+}
+
+/** Raw Atlas status bits (`0x07` any motion, `0x04` homing, `0x40` at limit, `0x80` at home). */
+export const MOTION_BITS = 0x07;
+export const HOMING_BIT = 0x04;
+export const AT_LIMIT_BIT = 0x40;
+export const AT_HOME_BIT = 0x80;
+
+export interface FocuserDevice {
+  readonly facts: FocuserFacts;
+  position(): Promise<number>;
+  status(): Promise<number>;
+  moveRelative(steps: number): Promise<void>;
+  halt(): Promise<void>;
+  home(): Promise<void>;
+  /** Degrees C for each sensor, in channel order. */
+  temperatures(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Opening found no focuser: initialize() answers DeviceNotFound. */
+export class NoFocuserError extends Error {
+  readonly code = 'NO_FOCUSER';
+  constructor(message = 'no FLI focuser found') {
+    super(message);
+    this.name = 'NoFocuserError';
+  }
+}
+
+export type OpenDevice = () => Promise<FocuserDevice>;
+
+/**
+ * Runs device operations one at a time. A poll cancelled by a state change may still have an
+ * exchange in flight; the next operation waits for it instead of interleaving on the wire.
+ */
+export function serialized(device: FocuserDevice): FocuserDevice {
+  let tail: Promise<unknown> = Promise.resolve();
+  const run = <T>(op: () => Promise<T>): Promise<T> => {
+    const next = tail.then(op, op);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    facts: device.facts,
+    position: () => run(() => device.position()),
+    status: () => run(() => device.status()),
+    moveRelative: (steps) => run(() => device.moveRelative(steps)),
+    halt: () => run(() => device.halt()),
+    home: () => run(() => device.home()),
+    temperatures: () => run(() => device.temperatures()),
+    close: () => run(() => device.close()),
+  };
+}

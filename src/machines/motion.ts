@@ -1,0 +1,140 @@
+import { assign, fromPromise, sendParent, setup } from 'xstate';
+import { MOTION_BITS, type FocuserDevice } from './device.js';
+
+/**
+ * One move (or homing run) of the focuser, as an actor the connection machine invokes: start the
+ * motion, poll position and status every `pollMs` until the motion bits clear, and halt the motor
+ * when STOP arrives or `timeoutMs` passes. It always ends in a final state whose output says how
+ * the motion ended and where the focuser truly is; device errors end it with outcome `fault`.
+ */
+export type MotionKind = { kind: 'move'; target: number } | { kind: 'home' };
+
+export type MotionInput = MotionKind & {
+  device: FocuserDevice;
+  timeoutMs: number;
+  pollMs: number;
+};
+
+export type MotionOutcome = 'arrived' | 'stopped' | 'timeout' | 'fault';
+
+export interface MotionOutput {
+  outcome: MotionOutcome;
+  position: number;
+  statusBits: number;
+  error?: unknown;
+}
+
+export interface MotionProgressEvent {
+  type: 'MOTION.PROGRESS';
+  position: number;
+  statusBits: number;
+}
+
+interface MotionContext {
+  input: MotionInput;
+  position: number;
+  statusBits: number;
+  outcome: MotionOutcome;
+  error?: unknown;
+}
+
+interface Reading {
+  position: number;
+  statusBits: number;
+}
+
+export const motionMachine = setup({
+  types: {} as {
+    context: MotionContext;
+    input: MotionInput;
+    events: { type: 'STOP' };
+    output: MotionOutput;
+  },
+  actors: {
+    startMotion: fromPromise<Reading, MotionInput>(async ({ input }) => {
+      const { device } = input;
+      if (input.kind === 'home') {
+        await device.home();
+      } else {
+        const position = await device.position();
+        await device.moveRelative(input.target - position);
+      }
+      return { position: await device.position(), statusBits: await device.status() };
+    }),
+    readMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => ({
+      position: await device.position(),
+      statusBits: await device.status(),
+    })),
+    haltMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => {
+      await device.halt();
+      return { position: await device.position(), statusBits: await device.status() };
+    }),
+  },
+  delays: {
+    POLL: ({ context }) => context.input.pollMs,
+    MOVE_TIMEOUT: ({ context }) => context.input.timeoutMs,
+  },
+  guards: {
+    motionEnded: (_, reading: Reading) => (reading.statusBits & MOTION_BITS) === 0,
+  },
+  actions: {
+    record: assign((_, reading: Reading) => ({ position: reading.position, statusBits: reading.statusBits })),
+    reportProgress: sendParent(({ context }): MotionProgressEvent => ({
+      type: 'MOTION.PROGRESS',
+      position: context.position,
+      statusBits: context.statusBits,
+    })),
+    recordFault: assign((_, p: { error: unknown }) => ({ outcome: 'fault' as const, error: p.error })),
+  },
+}).createMachine({
+  id: 'motion',
+  context: ({ input }) => ({ input, position: 0, statusBits: 0, outcome: 'arrived' }),
+  initial: 'running',
+  states: {
+    running: {
+      initial: 'starting',
+      after: { MOVE_TIMEOUT: { target: 'halting', actions: assign({ outcome: 'timeout' }) } },
+      on: { STOP: { target: 'halting', actions: assign({ outcome: 'stopped' }) } },
+      states: {
+        starting: {
+          invoke: {
+            src: 'startMotion',
+            input: ({ context }) => context.input,
+            onDone: { target: 'checking', actions: { type: 'record', params: ({ event }) => event.output } },
+            onError: { target: '#motion.ended', actions: { type: 'recordFault', params: ({ event }) => ({ error: event.error }) } },
+          },
+        },
+        checking: {
+          always: [
+            { guard: { type: 'motionEnded', params: ({ context }) => context }, target: '#motion.ended' },
+            { target: 'waiting', actions: 'reportProgress' },
+          ],
+        },
+        waiting: { after: { POLL: 'reading' } },
+        reading: {
+          invoke: {
+            src: 'readMotion',
+            input: ({ context }) => context.input.device,
+            onDone: { target: 'checking', actions: { type: 'record', params: ({ event }) => event.output } },
+            onError: { target: '#motion.ended', actions: { type: 'recordFault', params: ({ event }) => ({ error: event.error }) } },
+          },
+        },
+      },
+    },
+    halting: {
+      invoke: {
+        src: 'haltMotion',
+        input: ({ context }) => context.input.device,
+        onDone: { target: 'ended', actions: { type: 'record', params: ({ event }) => event.output } },
+        onError: { target: 'ended', actions: { type: 'recordFault', params: ({ event }) => ({ error: event.error }) } },
+      },
+    },
+    ended: { type: 'final' },
+  },
+  output: ({ context }) => ({
+    outcome: context.outcome,
+    position: context.position,
+    statusBits: context.statusBits,
+    ...(context.outcome === 'fault' ? { error: context.error } : {}),
+  }),
+});

@@ -1,0 +1,106 @@
+import { SimulatedClock } from 'xstate';
+import { NoFocuserError, type FocuserDevice, type FocuserFacts } from '../../src/machines/device.js';
+
+/**
+ * A focuser whose motor runs on a simulated clock, for machine tests that step time by hand:
+ * a move advances `rate` steps per second of simulated time. `unplugged` makes every call fail
+ * as a yanked USB device does; `stalled` freezes the motor while it still reports motion.
+ */
+export class ClockedFocuser implements FocuserDevice {
+  readonly facts: FocuserFacts = {
+    model: 'Atlas Focuser',
+    serialNumber: 'ATL-TEST',
+    firmwareRevision: 0x8043,
+    extent: 10_000,
+    stepRate: 1000,
+    temperatureSensors: 2,
+  };
+  rate = 1000;
+  unplugged = false;
+  stalled = false;
+  closed = false;
+  halts = 0;
+  private from = 0;
+  private to = 0;
+  private startedAt = 0;
+  private homing = false;
+
+  constructor(private readonly clock: SimulatedClock, start = 1000) {
+    this.from = this.to = start;
+  }
+
+  private check(): void {
+    if (this.unplugged) throw new Error('focuser disconnected (USB device gone)');
+    if (this.closed) throw new Error('focuser is closed');
+  }
+
+  private now(): number {
+    if (this.stalled) return this.from;
+    const travelled = Math.floor(((this.clock.now() - this.startedAt) * this.rate) / 1000);
+    const distance = Math.abs(this.to - this.from);
+    if (travelled >= distance) return this.to;
+    return this.from + Math.sign(this.to - this.from) * travelled;
+  }
+
+  private freeze(): void {
+    this.from = this.to = this.now();
+    this.startedAt = this.clock.now();
+    this.homing = false;
+  }
+
+  async position(): Promise<number> {
+    this.check();
+    return this.now();
+  }
+  async status(): Promise<number> {
+    this.check();
+    const p = this.now();
+    if (p === this.to) return p === 0 ? 0x80 : 0;
+    if (this.homing) return 0x04;
+    return this.to > p ? 0x02 : 0x01;
+  }
+  async moveRelative(steps: number): Promise<void> {
+    this.check();
+    this.freeze();
+    this.to = Math.max(0, Math.min(this.facts.extent, this.from + steps));
+  }
+  async halt(): Promise<void> {
+    this.check();
+    this.halts++;
+    this.freeze();
+    this.stalled = false;
+  }
+  async home(): Promise<void> {
+    this.check();
+    this.freeze();
+    this.to = 0;
+    this.homing = true;
+  }
+  async temperatures(): Promise<number[]> {
+    this.check();
+    return [21.5, 18.25];
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.unplugged) throw new Error('focuser disconnected (USB device gone)');
+  }
+
+  /** Reconnects: the same motor, a fresh handle. */
+  reopen(): this {
+    this.closed = false;
+    return this;
+  }
+}
+
+/** An opener that hands out `device` (or fails as the test says). */
+export function opener(device: () => FocuserDevice | Error | null) {
+  let opens = 0;
+  const open = async (): Promise<FocuserDevice> => {
+    opens++;
+    const d = device();
+    if (d === null) throw new NoFocuserError('no FLI focuser found on USB');
+    if (d instanceof Error) throw d;
+    return d;
+  };
+  return { open, opens: () => opens };
+}
