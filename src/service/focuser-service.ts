@@ -1,4 +1,4 @@
-import { createActor, type Actor, type Clock } from 'xstate';
+import { createActor, type Actor } from 'xstate';
 import {
   AT_HOME_BIT,
   AT_LIMIT_BIT,
@@ -20,7 +20,8 @@ export interface FocuserServiceOptions {
   pollMs?: number;
   settleMs?: number;
   idlePollMs?: number;
-  clock?: Clock;
+  /** XState's clock (setTimeout/clearTimeout), for simulated time. */
+  clock?: { setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown; clearTimeout(id: unknown): void };
 }
 
 /** The report_status() dictionary: upstream's keys, plus extra facts while connected. */

@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { runFocusd, type RunningFocusd } from '../service/daemon.js';
+
+/**
+ * `focusd [--simulate] [--serial SN] <config.json>`: the FLI Atlas focuser daemon.
+ * Errors that stop it from starting are one `focusd: ...` message on stderr and exit status 1.
+ */
+const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('focusd')
+    .description('FLI Atlas focuser daemon for rockit (Pyro4 protocol 48, serpent)')
+    .argument('<config>', 'path to the configuration json file (e.g. /etc/focusd/warwick.json)')
+    .option('--simulate', 'use the simulated Atlas instead of USB hardware (also FOCUSD_SIMULATE=1)')
+    .option('--serial <serial>', 'open the focuser with this USB serial number instead of the first found')
+    .showHelpAfterError();
+  program.parse(argv);
+  const configPath = program.args[0] as string;
+  const opts = program.opts<{ simulate?: boolean; serial?: string }>();
+
+  let running: RunningFocusd;
+  try {
+    running = await runFocusd({
+      configPath,
+      simulate: opts.simulate === true || truthy(process.env.FOCUSD_SIMULATE),
+      ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`focusd: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      process.stderr.write(`focusd: ${signal} again, exiting at once\n`);
+      process.exit(1);
+    }
+    signalled = true;
+    running.log.local.info({ signal }, 'stopping: halting any move and closing the focuser');
+    running.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`focusd: error while stopping: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+await main(process.argv);

@@ -1,0 +1,113 @@
+import { loadConfig, loadPhoneBook, type FocusdConfig } from '../config/index.js';
+import {
+  chooseLogTarget,
+  createFocusdLog,
+  LogForwarder,
+  pyroLogSender,
+  type FocusdLog,
+} from '../logging/index.js';
+import { PyroDaemon } from '../pyro/index.js';
+import { deviceOpener } from './atlas-device.js';
+import { BindError, explainBindFailure, isLocalAddress } from './bind-address.js';
+import { controlIpCheck, focuserObject } from './focuser-object.js';
+import { FocuserService } from './focuser-service.js';
+import { createSimulator, simulatorObject } from './simulator-object.js';
+
+export interface FocusdOptions {
+  configPath: string;
+  /** Use the simulated Atlas instead of USB hardware. */
+  simulate: boolean;
+  /** Open the focuser with this serial number instead of the first one found. */
+  serial?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where the human "Starting daemon" / "Exiting daemon" lines go (stdout). */
+  announce?: (line: string) => void;
+}
+
+export interface RunningFocusd {
+  uri: string;
+  config: FocusdConfig;
+  service: FocuserService;
+  log: FocusdLog;
+  /** Halts any move, closes the device, closes the Pyro daemon and flushes the log forwarder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts focusd as rockit's `config.daemon.launch(...)` does: bind the phone book's host:port,
+ * register the focuser object under the daemon's object id (and `<id>.simulator` when simulating),
+ * and announce `Starting daemon PYRO:<id>@<host>:<port>`.
+ */
+export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> {
+  const env = options.env ?? process.env;
+  const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));
+  const book = loadPhoneBook(env);
+  const config = loadConfig(options.configPath, book);
+  const { host, port, objectId } = config.daemon;
+  if (!isLocalAddress(host)) {
+    throw new BindError(
+      `cannot listen on ${host}:${port} for ${config.daemonName}: ${host} is not an address of this machine (check the phone book entry)`,
+    );
+  }
+
+  const target = await chooseLogTarget(book, env);
+  const sender = target ? pyroLogSender(target.uri, target.timeout) : null;
+  let log: FocusdLog | null = null;
+  const forwarder = sender
+    ? new LogForwarder({
+        table: config.logName,
+        send: sender.send,
+        onFailure: (reason, level, message) =>
+          log?.local.warn({ forward_to: target?.uri, level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
+      })
+    : null;
+  log = createFocusdLog({ logName: config.logName, forwarder });
+  const focusdLog = log;
+  focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
+
+  const simulator = options.simulate ? createSimulator(env) : null;
+  const service = new FocuserService({
+    open: deviceOpener({ simulator, serialNumber: options.serial }),
+    log: {
+      info: (m) => focusdLog.info(m),
+      warning: (m) => focusdLog.warning(m),
+      error: (m) => focusdLog.error(m),
+    },
+    moveTimeout: config.moveTimeout,
+  });
+
+  const isControl = controlIpCheck(config.controlIps);
+  const daemon = new PyroDaemon({ host, port });
+  daemon.register(objectId, focuserObject(service, isControl));
+  if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
+  let bound: { host: string; port: number };
+  try {
+    bound = await daemon.start();
+  } catch (e) {
+    await service.terminate(1000);
+    await forwarder?.close(0);
+    sender?.close();
+    throw explainBindFailure(e, host, port, config.daemonName);
+  }
+  const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
+  announce(`Starting daemon ${uri}`);
+  focusdLog.local.info({ uri, simulate: options.simulate, config: config.file }, 'focusd started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    uri,
+    config,
+    service,
+    log: focusdLog,
+    stop() {
+      stopping ??= (async () => {
+        await service.terminate(5000);
+        await daemon.close();
+        await forwarder?.close(1000);
+        sender?.close();
+        announce(`Exiting daemon ${uri}`);
+      })();
+      return stopping;
+    },
+  };
+}
