@@ -28,7 +28,8 @@ export function parseCommandLine(argv: readonly string[], version: string, io: P
     .description('Command line client for the FLI Atlas focuser daemon (focusd)')
     .usage('<command> [<args>]')
     .version(version, '-V, --version', 'print the version and exit')
-    .helpOption('-h, --help', 'show help (also after a command: focus set --help)')
+    .helpOption('-h, --help', 'show this help (focus <command> --help for one command)')
+    .helpCommand(false)
     .addHelpText(
       'after',
       '\nThe daemon is the one named in FOCUSD_CONFIG_PATH, or in the single /etc/focusd/*.json.\n' +
@@ -41,7 +42,13 @@ export function parseCommandLine(argv: readonly string[], version: string, io: P
   const general = 'general commands:';
   const engineering = 'engineering commands:';
   const add = (name: string, description: string, group: string): Command =>
-    program.command(name).description(description).helpGroup(group).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+    program
+      .command(name)
+      .description(description)
+      .helpGroup(group)
+      .helpOption('-h, --help', 'show this help')
+      .exitOverride()
+      .configureOutput({ writeOut: io.out, writeErr: io.err });
 
   add('set', 'request the focuser to move to a given absolute position', general)
     .argument('<position>', 'the step position to move to', parseStepArgument)
@@ -52,16 +59,14 @@ export function parseCommandLine(argv: readonly string[], version: string, io: P
     .usage('<step delta>')
     .action((delta: bigint | number) => select('offset', (ctx) => commands.offset(ctx, delta)));
   add('stop', 'stop the focuser moving', general).action(() => select('stop', commands.stop));
-  add('home', 'move the focuser to its home position (when the daemon offers it)', general).action(() =>
-    select('home', commands.home),
-  );
+  add('home', 'move to the home position (if the daemon offers it)', general).action(() => select('home', commands.home));
   add('status', 'print a human-readable summary of the focuser status', general).action(() => select('status', commands.status));
   add('json', 'print a machine-readable summary of the focuser status', general).action(() => select('json', commands.json));
   add('init', 'connect to the focuser', engineering).action(() => select('init', commands.init));
   add('kill', 'disconnect from the focuser', engineering).action(() => select('kill', commands.kill));
 
   if (argv.length === 0) {
-    io.out(program.helpInformation());
+    program.outputHelp();
     return { kind: 'exit', code: 0 };
   }
 
@@ -73,7 +78,9 @@ export function parseCommandLine(argv: readonly string[], version: string, io: P
       return { kind: 'exit', code: 0 };
     }
     const failing = program.commands.find((c) => c.name() === argv.find((a) => !a.startsWith('-')));
-    const usage = failing ? `${failing.name()} ${failing.usage()}` : program.usage();
+    const usage = failing
+      ? [failing.name(), ...(failing.registeredArguments.length > 0 ? [failing.usage()] : [])].join(' ')
+      : program.usage();
     io.err(`usage: ${scriptName} ${usage}\n`);
     return { kind: 'exit', code: -1 };
   }
