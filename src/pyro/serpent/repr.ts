@@ -1,4 +1,5 @@
 /** Python's `repr` for floats and str, as serpent writes them. */
+import { NONPRINTABLE_DELTAS } from './nonprintable.js';
 
 /**
  * `repr(float)` of Python 3 for a finite number: the shortest digits that round-trip (JS's
@@ -29,11 +30,32 @@ export function floatRepr(x: number): string {
   return sign + digits.slice(0, decpt) + '.' + digits.slice(decpt);
 }
 
-// Python's str.isprintable() is false for these general categories (Other and Separator), except
-// for the ASCII space. Node's ICU may know a newer Unicode version than the Python judging us, so
-// characters assigned in between are written raw here where Python would escape them; either
-// text reads back to the same string.
-const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
+// Python escapes what str.isprintable() rejects (general categories Other and Separator). Node's
+// ICU knows a newer Unicode than the Python judging us, so we use Python's own table, generated.
+const RANGES: Uint32Array = (() => {
+  const deltas = NONPRINTABLE_DELTAS.split(',').map((d) => parseInt(d, 16));
+  const r = new Uint32Array(deltas.length);
+  let prev = 0;
+  for (let i = 0; i < deltas.length; i += 2) {
+    r[i] = prev + deltas[i]!;
+    r[i + 1] = r[i]! + deltas[i + 1]!;
+    prev = r[i + 1]!;
+  }
+  return r;
+})();
+
+/** Whether Python's repr() escapes the code point `cp` (>= U+0080). */
+export function isNonPrintable(cp: number): boolean {
+  let lo = 0;
+  let hi = RANGES.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < RANGES[2 * mid]!) hi = mid - 1;
+    else if (cp > RANGES[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
 const HEX = '0123456789abcdef';
 
 function hex(n: number, width: number): string {
@@ -69,8 +91,7 @@ export function strRepr(s: string): string {
           width = 2;
         }
       }
-      const ch = width === 2 ? s.slice(i, i + 2) : s[i]!;
-      if (!NON_PRINTABLE.test(ch)) {
+      if (!isNonPrintable(cp)) {
         i += width - 1;
         continue;
       }
