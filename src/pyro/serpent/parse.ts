@@ -282,7 +282,8 @@ class Parser {
       case F_LIST:
         return [f.items, K_OTHER];
       default:
-        return [f.isDict === false ? this.makeSet(f) : this.makeDict(f), K_OTHER];
+        // `{}` is a dict; `{x}` (no ':' seen) is a set.
+        return [f.isDict === true || f.items.length === 0 ? this.makeDict(f) : this.makeSet(f), K_OTHER];
     }
   }
 
