@@ -33,8 +33,9 @@ export function canon(v: PyValue): Canon {
   if (v instanceof PyComplex) return ['C', fbits(v.real), fbits(v.imag)];
   if (Array.isArray(v)) return ['L', v.map(canon)];
   if (v instanceof PyTuple) return ['T', v.items.map(canon)];
-  if (v instanceof PySet) return ['E', v.items.map(canon)];
-  if (v instanceof Set) return ['E', [...v].map(canon)];
+  // serpent writes an empty set as () (there is no empty-set literal), so Python reads a tuple.
+  if (v instanceof PySet) return v.items.length === 0 ? ['T', []] : ['E', v.items.map(canon)];
+  if (v instanceof Set) return v.size === 0 ? ['T', []] : ['E', [...v].map(canon)];
   if (v instanceof PyDict) return ['D', v.entries.map(([k, x]) => [canon(k), canon(x)])];
   if (v instanceof Map) return ['D', [...v.entries()].map(([k, x]) => [canon(k), canon(x)])];
   if (isPlainObject(v)) return ['D', Object.keys(v).map((k) => [['S', k], canon(v[k]!)])];

@@ -1,6 +1,6 @@
 import { SerpentSerializeError } from './errors.js';
 import { floatRepr, strRepr } from './repr.js';
-import { isPlainObject, PyComplex, PyDict, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
+import { hashKey, isPlainObject, PyComplex, PyDict, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
 
 export const SERPENT_HEADER = '# serpent utf-8 python3.2\n';
 
@@ -123,7 +123,11 @@ class Writer {
         return;
       }
       this.enter(value);
-      for (const item of items) this.checkHashable(item, 'set element');
+      const seen = new Set<string>();
+      for (const item of items) {
+        this.checkHashable(item, 'set element');
+        this.checkUnique(seen, item, 'set element');
+      }
       this.sequence(items, '{', '}', level, false);
       this.active.delete(value);
       return;
@@ -132,10 +136,12 @@ class Writer {
       this.enter(value);
       out.push('{');
       let first = true;
+      const seen = new Set<string>();
       for (const [k, v] of value instanceof Map ? value.entries() : value.entries) {
         if (!first) out.push(',');
         first = false;
         this.checkHashable(k, 'dict key');
+        this.checkUnique(seen, k, 'dict key');
         this.write(k, level + 1);
         out.push(':');
         this.write(v, level + 1);
@@ -191,6 +197,16 @@ class Writer {
     return '(' + floatText(c.real) + (imag.startsWith('-') ? '' : '+') + imag + 'j)';
   }
 
+  /** Python would silently merge equal keys (1, 1.0 and True are one key); we refuse instead. */
+  private checkUnique(seen: Set<string>, value: PyValue, what: string): void {
+    const key = hashKey(value)!;
+    if (key.startsWith('nan')) return;
+    if (seen.has(key)) {
+      throw new SerpentSerializeError(`duplicate ${what} ${describeKey(value)}: Python treats equal keys (1, 1.0, True) as one`);
+    }
+    seen.add(key);
+  }
+
   private checkHashable(value: PyValue, what: string): void {
     if (value === null) throw new SerpentSerializeError(`None as a ${what}: serpent refuses it (not a primitive hashable type)`);
     if (value instanceof Uint8Array) {
@@ -213,4 +229,10 @@ function writtenHashable(value: PyValue): boolean {
     value instanceof PyFloat ||
     value instanceof PyComplex
   );
+}
+
+function describeKey(value: PyValue): string {
+  if (typeof value === 'string') return strRepr(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return describe(value);
 }
