@@ -13,8 +13,12 @@ function fbits(x: number): string {
   return b.toString('hex');
 }
 
-/** The canonical tagged tree of a TS value, mapped the way serialize() writes it. */
-export function canon(v: PyValue): Canon {
+/**
+ * The canonical tagged tree of a TS value, mapped the way serialize() writes it (so an empty set
+ * is a tuple, unless `emptySetAsTuple` is false: parse() of `set()` gives an empty PySet).
+ */
+export function canon(v: PyValue, emptySetAsTuple = true): Canon {
+  const c = (x: PyValue): Canon => canon(x, emptySetAsTuple);
   switch (typeof v) {
     case 'boolean':
       return ['B', v];
@@ -31,14 +35,14 @@ export function canon(v: PyValue): Canon {
   if (v instanceof Uint8Array) return ['Y', Buffer.from(v).toString('hex')];
   if (v instanceof PyFloat) return ['F', fbits(v.value)];
   if (v instanceof PyComplex) return ['C', fbits(v.real), fbits(v.imag)];
-  if (Array.isArray(v)) return ['L', v.map(canon)];
-  if (v instanceof PyTuple) return ['T', v.items.map(canon)];
+  if (Array.isArray(v)) return ['L', v.map(c)];
+  if (v instanceof PyTuple) return ['T', v.items.map(c)];
   // serpent writes an empty set as () (there is no empty-set literal), so Python reads a tuple.
-  if (v instanceof PySet) return v.items.length === 0 ? ['T', []] : ['E', v.items.map(canon)];
-  if (v instanceof Set) return v.size === 0 ? ['T', []] : ['E', [...v].map(canon)];
-  if (v instanceof PyDict) return ['D', v.entries.map(([k, x]) => [canon(k), canon(x)])];
-  if (v instanceof Map) return ['D', [...v.entries()].map(([k, x]) => [canon(k), canon(x)])];
-  if (isPlainObject(v)) return ['D', Object.keys(v).map((k) => [['S', k], canon(v[k]!)])];
+  if (v instanceof PySet) return v.items.length === 0 && emptySetAsTuple ? ['T', []] : ['E', v.items.map(c)];
+  if (v instanceof Set) return v.size === 0 && emptySetAsTuple ? ['T', []] : ['E', [...v].map(c)];
+  if (v instanceof PyDict) return ['D', v.entries.map(([k, x]) => [c(k), c(x)])];
+  if (v instanceof Map) return ['D', [...v.entries()].map(([k, x]) => [c(k), c(x)])];
+  if (isPlainObject(v)) return ['D', Object.keys(v).map((k) => [['S', k], c(v[k]!)])];
   throw new Error('no canonical form for ' + String(v));
 }
 

@@ -59,8 +59,14 @@ export function parse(input: Uint8Array | string, options: ParseOptions = {}): P
     throw new SerpentParseError(`input of ${input.length} ${unit} exceeds maxLength ${maxLength}`, 0, 1, 1);
   }
   let text: string;
-  if (typeof input === 'string') text = input;
-  else {
+  if (typeof input === 'string') {
+    text = input;
+    const lone = loneSurrogateOffset(text);
+    if (lone >= 0) {
+      const { line, column } = lineColumn(text, lone, (s) => s.length);
+      throw new SerpentParseError('lone surrogate in the text (it has no UTF-8 form; escape it as \\udXXX)', lone, line, column);
+    }
+  } else {
     try {
       text = utf8.decode(input);
     } catch {
@@ -98,6 +104,25 @@ function lineColumn(text: string, at: number, measure: (s: string) => number): {
     }
   }
   return { line, column: measure(text.slice(start, at)) + 1 };
+}
+
+/** The index of the first unpaired surrogate code unit, or -1. */
+function loneSurrogateOffset(s: string): number {
+  const wellFormed = (s as unknown as { isWellFormed?: () => boolean }).isWellFormed;
+  if (wellFormed !== undefined && wellFormed.call(s)) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return i;
+  }
+  return -1;
 }
 
 /** The offset of the first byte that is not part of a well-formed UTF-8 sequence. */
@@ -434,13 +459,14 @@ function typeName(v: PyValue): string {
   return 'dict';
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PY_FLOAT_WORD = /^\s*([+-]?)(nan|inf|infinity)\s*$/i;
 
 /** Pyro4's decoding of serpent's encodings: the base64 bytes dict and the float class dict. */
 function special(o: PyObject): PyValue {
   const keys = Object.keys(o);
   if (keys.length !== 2) return o;
-  if (o.encoding === 'base64' && typeof o.data === 'string' && 'data' in o) return Buffer.from(o.data, 'base64');
+  if (o.encoding === 'base64' && typeof o.data === 'string' && BASE64.test(o.data)) return Buffer.from(o.data, 'base64');
   if (o.__class__ === 'float' && typeof o.value === 'string') {
     const m = PY_FLOAT_WORD.exec(o.value);
     if (m) {

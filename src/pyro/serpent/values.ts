@@ -22,7 +22,8 @@
  * `preserveFloats` integral floats come back as `PyFloat` so they re-encode as floats.
  *
  * Dicts that serpent and Pyro4 use as encodings are decoded the way Pyro4's SerpentSerializer does:
- * - `{'data': <str>, 'encoding': 'base64'}` (exactly these two keys) is bytes: a `Buffer`. Pyro4
+ * - `{'data': <str>, 'encoding': 'base64'}` (exactly these two keys, `data` strict
+ *   padded base64) is bytes: a `Buffer`. Pyro4
  *   itself leaves this dict to the application (`serpent.tobytes`); we always decode it, so a real
  *   dict of exactly that shape cannot be told from bytes.
  * - `{'__class__': 'float', 'value': <str>}` is `float(value)`, e.g. NaN (Pyro4's `dict_to_class`).
