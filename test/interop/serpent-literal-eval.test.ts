@@ -37,7 +37,9 @@ const texts: string[] = [
   '{1,[2]}', '{[1]:2}', '{(1,[2]):3}', '{(1,(2,)):3}', '{1:2,1.0:3,True:4}', '{1,1.0,True}', '{0,False,0j}',
   "{'a':1,'a':2}", "{'__proto__':{'x':1},'constructor':2}", '{(): ()}', '[1][0]', '(1)(2)', '{}[1]', '[1,2',
   '(1', '{1', ']', ')', '}', '[1)', '(1]', "{'data':'YWJj','encoding':'base64'}", "{'__class__':'float','value':'nan'}",
-  "{'__class__':'float','value':'-inf'}", "{'__class__':'float','value':'1.5'}",
+  "{'__class__':'float','value':'-inf'}", "{'__class__':'float','value':'1.5'}", "{'__class__':'float','value':'x'}",
+  "{{'data':'YWJj','encoding':'base64'}: 1}", "{({'__class__':'float','value':'nan'},): 1}", "{b'a': 1, (b'',): 2}",
+  "{'data':'YWJ','encoding':'base64'}", "{'data':'YW Jj','encoding':'base64'}", "{'encoding':'base64','data':''}",
   // hostile characters
   '1\x00', '\ufeff1', '\x0b1', '\u00a01', '1 $', '1 ?', '`1`', 'é', '\u200b1',
   // nesting within both limits

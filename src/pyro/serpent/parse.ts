@@ -21,6 +21,7 @@ const K_REAL = 1; // int or float constant (parentheses allowed around it)
 const K_IMAG = 2; // imaginary constant
 const K_SIGNED_REAL = 3; // -<real>
 const K_SIGNED_IMAG = 4; // -<imaginary>
+const K_UNHASHABLE = 5; // from a dict (bytes or NaN decoded), or a tuple holding one: Python can't hash it
 
 const F_TOP = 0;
 const F_PAREN = 1;
@@ -40,6 +41,7 @@ interface Frame {
   isDict: boolean | undefined;
   state: number;
   lastKind: number;
+  holdsUnhashable: boolean;
 }
 
 const CLOSE_FOR: Record<number, number> = { [F_PAREN]: 41, [F_LIST]: 93, [F_BRACE]: 125 };
@@ -236,12 +238,13 @@ class Parser {
       }
       have = false;
       // Place the value into its frame.
+      if (kind === K_UNHASHABLE) f.holdsUnhashable = true;
       if (f.state === S_DICT_VALUE) {
         f.items.push(value);
         f.state = S_SEP;
       } else {
         if (f.kind === F_BRACE) {
-          if (typeof value !== 'string' && hashKey(value) === undefined) {
+          if (typeof value !== 'string' && (kind === K_UNHASHABLE || hashKey(value) === undefined)) {
             this.fail(`unhashable ${typeName(value)} as a ${f.isDict === false ? 'set element' : 'dict key'}`, valueStart);
           }
           f.itemPos.push(valueStart);
@@ -303,12 +306,12 @@ class Parser {
     switch (f.kind) {
       case F_PAREN:
         if (f.items.length === 1 && !f.sawComma) return [f.items[0]!, f.lastKind];
-        return [new PyTuple(f.items), K_OTHER];
+        return [new PyTuple(f.items), f.holdsUnhashable ? K_UNHASHABLE : K_OTHER];
       case F_LIST:
         return [f.items, K_OTHER];
       default:
         // `{}` is a dict; `{x}` (no ':' seen) is a set.
-        return [f.isDict === true || f.items.length === 0 ? this.makeDict(f) : this.makeSet(f), K_OTHER];
+        return f.isDict === true || f.items.length === 0 ? [this.makeDict(f), K_UNHASHABLE] : [this.makeSet(f), K_OTHER];
     }
   }
 
@@ -449,7 +452,7 @@ class Parser {
 }
 
 function newFrame(kind: number, open: number): Frame {
-  return { kind, open, items: [], itemPos: [], sawComma: false, isDict: undefined, state: S_VALUE, lastKind: K_OTHER };
+  return { kind, open, items: [], itemPos: [], sawComma: false, isDict: undefined, state: S_VALUE, lastKind: K_OTHER, holdsUnhashable: false };
 }
 
 function typeName(v: PyValue): string {
