@@ -6,8 +6,8 @@ import { pyTruthy, pyTypeName } from '../../src/service/python-values.js';
 test('offset is read with Python truthiness', () => {
   const falsy = [null, false, 0, 0n, '', [], new PyTuple([]), new PySet([]), new PyDict([]), pyObject(), new PyFloat(0), new PyComplex(0, 0)];
   const truthy = [true, 1, -1, 2n, 'no', [0], new PyTuple([null]), pyObject([['a', null]]), new PyFloat(0.5), new PyComplex(0, 1)];
-  for (const v of falsy) assert.equal(pyTruthy(v), false, String(v));
-  for (const v of truthy) assert.equal(pyTruthy(v), true, String(v));
+  falsy.forEach((v, i) => assert.equal(pyTruthy(v), false, `falsy #${i}`));
+  truthy.forEach((v, i) => assert.equal(pyTruthy(v), true, `truthy #${i}`));
 });
 
 test('type names are the ones a Python caller sees in the TypeError', () => {
