@@ -334,6 +334,21 @@ describe('serpent parse: limits', () => {
     assert.equal(depth, n);
   });
 
+  test('a 10 MB bytes payload decodes (no regex over the data)', () => {
+    const data = Buffer.alloc(10 * 1024 * 1024, 7);
+    const v = parse(`{'data': '${data.toString('base64')}', 'encoding': 'base64'}`);
+    assert.ok(Buffer.isBuffer(v));
+    assert.equal(v.length, data.length);
+    assert.ok(v.equals(data));
+  });
+
+  test('megabyte-long numbers, comments and blank runs are read in one pass', () => {
+    assert.equal(parse('0x' + 'f'.repeat(100_000)), 16n ** 100_000n - 1n);
+    assert.equal(parse('1.' + '0'.repeat(1_000_000)), 1);
+    assert.equal(parse('#'.repeat(1_000_000) + '\n' + ' '.repeat(999_999) + '\n2'), 2);
+    fails('1' + '_1'.repeat(500_000), /4300 digits/);
+  });
+
   test('long strings and many items parse', () => {
     const long = 'x'.repeat(1_000_000);
     assert.equal(parse(`'${long}'`), long);

@@ -462,14 +462,25 @@ function typeName(v: PyValue): string {
   return 'dict';
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Strict padded base64 (a loop: a regex over megabytes of data would exhaust the stack). */
+function isBase64(s: string): boolean {
+  const n = s.length;
+  if (n % 4 !== 0) return false;
+  let end = n;
+  if (n > 0 && s.charCodeAt(n - 1) === 61) end = s.charCodeAt(n - 2) === 61 ? n - 2 : n - 1;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47)) return false;
+  }
+  return true;
+}
 const PY_FLOAT_WORD = /^\s*([+-]?)(nan|inf|infinity)\s*$/i;
 
 /** Pyro4's decoding of serpent's encodings: the base64 bytes dict and the float class dict. */
 function special(o: PyObject): PyValue {
   const keys = Object.keys(o);
   if (keys.length !== 2) return o;
-  if (o.encoding === 'base64' && typeof o.data === 'string' && BASE64.test(o.data)) return Buffer.from(o.data, 'base64');
+  if (o.encoding === 'base64' && typeof o.data === 'string' && isBase64(o.data)) return Buffer.from(o.data, 'base64');
   if (o.__class__ === 'float' && typeof o.value === 'string') {
     const m = PY_FLOAT_WORD.exec(o.value);
     if (m) {
