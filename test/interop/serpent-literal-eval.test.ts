@@ -11,7 +11,8 @@ const texts: string[] = [
   // layout: comments, blank lines, continuations, CR/CRLF, indentation
   '# serpent utf-8 python3.2\n1', '\n\n1', '1\n\n', '1 # c', '  1', '\t1', '\x0c1', '1\x0c', '# c\n  1', '1\n2',
   '(1,\n2)', '[1, # c\n 2]', '1 \\\n+2j', '\\\n1', '1\\', '(1)\r\n', '(1,\r2)', '[\r\n1\r\n]', '',
-  '# only a comment', '\n', '1;', '1 2', '(1 2)',
+  '# only a comment', '\n', '1;', '1 2', '(1 2)', '1\n  \n', '1\n  ', '1\n  # c', '1\n\t\n', '1 \\\n', '1 \\\n ',
+  '1 \\\n\n', '(1 \\\n)', '1\n\x0c', '1\n \x0c', '1\n\x0c ', ' \n1', '\n \n1', '[1,\\\n2]', '1\n\\\n', '0.5\r\r ', '1  ',
   // names
   'None', 'True', 'False', 'none', 'Ellipsis', 'set()', 'set ( )', 'set([])', 'set', 'x', 'True()', 'None.x',
   // numbers

@@ -104,6 +104,7 @@ export class Lexer {
         if (d === 10) pos += 2;
         else if (d === 13) pos += src.charCodeAt(pos + 2) === 10 ? 3 : 2;
         else throw new LexError('unexpected character after line continuation character', pos);
+        if (pos >= n) throw new LexError('unexpected end of input after a line continuation', pos);
         this.lineStart = pos;
       } else if ((c === 10 || c === 13) && (newlines || this.depth > 0)) {
         pos += c === 13 && src.charCodeAt(pos + 1) === 10 ? 2 : 1;
@@ -116,6 +117,7 @@ export class Lexer {
     const src = this.src;
     let pos = this.skip(this.pos, !this.emitted || this.lastNewline);
     if (pos >= src.length) {
+      if (this.lastNewline) this.checkLastLineIndent(pos);
       this.start = pos;
       this.type = T_END;
       this.pos = pos;
@@ -180,6 +182,31 @@ export class Lexer {
       throw new LexError(`invalid character U+${c.toString(16).toUpperCase().padStart(4, '0')}`, pos);
     }
     this.pos = pos + 1;
+  }
+
+  /**
+   * Python's tokenizer reads a last line of only blanks (no newline after it) as an indented empty
+   * statement: "unexpected indent". A form feed resets the indentation count.
+   */
+  private checkLastLineIndent(end: number): void {
+    const src = this.src;
+    let p = src.length;
+    while (p > 0) {
+      const c = src.charCodeAt(p - 1);
+      if (c === 10 || c === 13) break;
+      p--;
+    }
+    for (let i = end - 1; i >= p; i--) {
+      const c = src.charCodeAt(i);
+      if (c === 12) return;
+      if (c === 32 || c === 9) {
+        for (let k = p; k < src.length; k++) {
+          const d = src.charCodeAt(k);
+          if (d !== 32 && d !== 9 && d !== 12) return; // a comment: not a blank line
+        }
+        throw new LexError('unexpected indent', p);
+      }
+    }
   }
 
   private number(pos: number): number {
