@@ -50,6 +50,7 @@ describe('serpent: what TS writes, Python serpent 1.41 reads to the same value',
       const r = results[i]!;
       if ('error' in r || !byteExactCandidate(value) || value instanceof Set) continue;
       compared++;
+      assert.ok(r.redump !== null, `${name}: Python could not re-write it`);
       assert.equal(docs[i]!.toString('utf8'), Buffer.from(r.redump, 'base64').toString('utf8'), name);
     }
     assert.ok(compared >= 15, `only ${compared} compared`);
@@ -77,6 +78,7 @@ describe('serpent: what TS writes, Python serpent 1.41 reads to the same value',
         assert.ok(!('error' in r), `Python could not read ${where}: ${'error' in r ? r.error : ''}`);
         const expected = normalize(canon(v));
         assert.deepEqual(normalize(r.canon), expected, `Python read a different value for ${where}`);
+        assert.ok(r.redump !== null, `Python could not re-write ${where}`);
         const redump = Buffer.from(r.redump, 'base64');
         assert.deepEqual(normalize(canon(parse(redump, { preserveFloats: true }))), expected, `TS misread Python's dump of ${where}`);
         if (byteExactCandidate(v)) {

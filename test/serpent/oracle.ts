@@ -71,7 +71,8 @@ export interface CorpusEntry {
   canon: Canon;
   exact: boolean;
 }
-export type LoadResult = { canon: Canon; redump: string } | { error: string };
+/** `redump` is null when serpent refuses to write back what it read (e.g. None in a set). */
+export type LoadResult = { canon: Canon; redump: string | null } | { error: string };
 
 function oracle<T>(request: object): T {
   const script = fromRoot('test', 'fixtures', 'serpent', 'serpent_oracle.py');

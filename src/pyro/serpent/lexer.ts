@@ -133,8 +133,10 @@ export class Lexer {
       return;
     }
     if (!this.emitted) {
-      for (let p = this.lineStart; p < pos; p++) {
+      // The first statement must not be indented; a form feed resets the indentation count.
+      for (let p = pos - 1; p >= this.lineStart; p--) {
         const d = src.charCodeAt(p);
+        if (d === 12) break;
         if (d === 32 || d === 9) throw new LexError('unexpected indent', pos);
       }
     }
