@@ -285,6 +285,7 @@ describe('serpent parse: errors name the position', () => {
     fails(Buffer.from([0x27, 0xed, 0xa0, 0x80, 0x27]), /invalid UTF-8/, { position: 1 }); // encoded surrogate
     fails(Buffer.from([0x27, 0xc0, 0xaf, 0x27]), /invalid UTF-8/, { position: 1 }); // overlong
     fails(Buffer.from([0x0a, 0x27, 0xe2, 0x82]), /invalid UTF-8/, { position: 2, line: 2, column: 2 }); // truncated
+    fails(Buffer.from("é\n'€€", 'utf8').subarray(0, 9), /invalid UTF-8/, { position: 7, line: 2, column: 5 });
   });
 
   test('positions of Buffer input are byte offsets; of string input, UTF-16 offsets', () => {

@@ -36,7 +36,6 @@ interface Frame {
   kind: number;
   open: number; // offset of the opening bracket
   items: PyValue[]; // list/tuple/set elements, or dict keys and values interleaved
-  itemPos: number[]; // offsets of keys/elements in braces (for unhashable errors)
   sawComma: boolean;
   isDict: boolean | undefined;
   state: number;
@@ -73,8 +72,8 @@ export function parse(input: Uint8Array | string, options: ParseOptions = {}): P
       text = utf8.decode(input);
     } catch {
       const at = invalidUtf8Offset(input);
-      const head = Buffer.from(input.buffer, input.byteOffset, Math.max(at, 0));
-      const { line, column } = lineColumn(head.toString('utf8'), head.length, (s) => Buffer.byteLength(s));
+      const head = Buffer.from(input.buffer, input.byteOffset, at).toString('utf8'); // valid up to `at`
+      const { line, column } = lineColumn(head, head.length, (s) => Buffer.byteLength(s));
       throw new SerpentParseError(`invalid UTF-8 (byte 0x${(input[at] ?? 0).toString(16).padStart(2, '0')})`, at, line, column);
     }
   }
@@ -247,7 +246,6 @@ class Parser {
           if (typeof value !== 'string' && (kind === K_UNHASHABLE || hashKey(value) === undefined)) {
             this.fail(`unhashable ${typeName(value)} as a ${f.isDict === false ? 'set element' : 'dict key'}`, valueStart);
           }
-          f.itemPos.push(valueStart);
         }
         f.items.push(value);
         f.lastKind = kind;
@@ -452,7 +450,7 @@ class Parser {
 }
 
 function newFrame(kind: number, open: number): Frame {
-  return { kind, open, items: [], itemPos: [], sawComma: false, isDict: undefined, state: S_VALUE, lastKind: K_OTHER, holdsUnhashable: false };
+  return { kind, open, items: [], sawComma: false, isDict: undefined, state: S_VALUE, lastKind: K_OTHER, holdsUnhashable: false };
 }
 
 function typeName(v: PyValue): string {
