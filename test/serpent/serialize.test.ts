@@ -152,4 +152,10 @@ describe('serpent serialize writes what Python serpent 1.41 writes', () => {
     assert.throws(() => serialize([v]), /nested deeper than 200/);
     assert.doesNotThrow(() => serialize([v], { maxLevel: 300 }));
   });
+
+  test('a raised maxLevel never turns deep input into a stack overflow', () => {
+    let v: PyValue = 1;
+    for (let i = 0; i < 1_000_000; i++) v = [v];
+    assert.throws(() => serialize(v, { maxLevel: Infinity }), SerpentSerializeError);
+  });
 });

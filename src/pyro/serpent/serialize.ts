@@ -24,7 +24,16 @@ const NAN_TEXT = "{'__class__':'float','value':'nan'}";
  */
 export function serialize(value: PyValue, options: SerializeOptions = {}): Buffer {
   const out: string[] = [SERPENT_HEADER];
-  new Writer(out, options.maxLevel ?? DEFAULT_MAX_LEVEL).write(value, 0);
+  const maxLevel = options.maxLevel ?? DEFAULT_MAX_LEVEL;
+  try {
+    new Writer(out, maxLevel).write(value, 0);
+  } catch (err) {
+    // The writer recurses once per level; only a caller-raised maxLevel can get here.
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      throw new SerpentSerializeError(`value nested too deep for the JS stack (maxLevel ${maxLevel}): lower maxLevel`);
+    }
+    throw err;
+  }
   return Buffer.from(out.join(''), 'utf8');
 }
 
