@@ -22,14 +22,24 @@
  * `preserveFloats` integral floats come back as `PyFloat` so they re-encode as floats.
  *
  * Dicts that serpent and Pyro4 use as encodings are decoded the way Pyro4's SerpentSerializer does:
- * - `{'data': <str>, 'encoding': 'base64'}` (exactly these two keys, `data` strict
- *   padded base64) is bytes: a `Buffer`. Pyro4
- *   itself leaves this dict to the application (`serpent.tobytes`); we always decode it, so a real
- *   dict of exactly that shape cannot be told from bytes.
- * - `{'__class__': 'float', 'value': <str>}` is `float(value)`, e.g. NaN (Pyro4's `dict_to_class`).
+ * - `{'data': <str>, 'encoding': 'base64'}` (exactly these two keys, `data` strict padded base64)
+ *   is bytes: a `Buffer`. Pyro4 itself leaves this dict to the application (`serpent.tobytes`);
+ *   we always decode it, so a real dict of exactly that shape cannot be told from bytes.
+ * - `{'__class__': 'float', 'value': <str>}` (exactly these two keys) is `float(value)`, e.g. NaN
+ *   (Pyro4's `dict_to_class`); a value that is no float leaves the dict as it is.
  * - Every other `__class__` dict (exceptions: `{'__class__': 'builtins.ValueError',
  *   '__exception__': True, 'args': (...), 'attributes': {...}}`) stays a `PyObject`; the Pyro layer
  *   turns exception dicts into errors. Never send a `__class__` key by accident.
+ *
+ * Strings: a Python str may hold lone surrogates (`'\ud800'`); so may a JS string, and that is how
+ * they are kept. serialize() writes them as `\udXXX` escapes, as Python's repr does, so the UTF-8
+ * on the wire stays valid. parse() of a JS *string* holding a raw lone surrogate is refused (no
+ * UTF-8 bytes could have produced it).
+ *
+ * Limits: parse() refuses input longer than `maxLength` (256 MiB) before reading it, and nesting
+ * deeper than `maxDepth` (1000; Python itself reads at most 200) without recursing; serialize()
+ * refuses nesting past level 200 (`maxLevel`), as Python serpent does, and int literals of more
+ * than 4300 decimal digits, which Python 3.11 will not read.
  *
  * JS limits of the mapping, documented rather than hidden:
  * - A Python str holding a high surrogate followed by a low surrogate as two separate code points
@@ -37,7 +47,12 @@
  * - A `PyObject` iterates integer-like keys (`'1'`, `'42'`) first, so such dicts re-encode in JS
  *   key order, not the order Python wrote them (the content is the same).
  * - Python's `Ellipsis` (`...`) is a literal `ast.literal_eval` accepts; it has no TS value and is a
- *   parse error here.
+ *   parse error here. So is a `\N{NAME}` escape (we ship no Unicode name table); serpent never
+ *   writes either.
+ * - Python writes complex(x, -0.0) as `(x+-0.0j)`, which Python itself cannot read; we write
+ *   `(x-0.0j)`, which it reads as imag +0.0. Python 3.11 also reads `(-0.0+1j)` with real +0.0.
+ * - Set order: Python writes sets in hash order, we in the order given; the content is the same.
+ * - A PyDict/Map/PySet holding two keys Python calls equal (1, 1.0, True) is refused on encode.
  */
 export type PyValue =
   | null
