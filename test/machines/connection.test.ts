@@ -237,6 +237,48 @@ describe('connection machine: idle', () => {
   });
 });
 
+describe('connection machine: stopping and closing', () => {
+  test('a second stop while a stop is halting waits for the same halt and also answers Succeeded', async () => {
+    const h = harness();
+    await h.initialize();
+    const first = h.command({ type: 'STOP' });
+    const second = h.command({ type: 'STOP' });
+    const move = h.command({ type: 'MOVE', steps: 10, offset: false });
+    assert.equal(await move.result, CommandStatus.Blocked, 'commands wait for no one: Blocked while stopping');
+    await h.advance(10);
+    assert.deepEqual([await first.result, await second.result], [CommandStatus.Succeeded, CommandStatus.Succeeded]);
+  });
+
+  test('a device error while stopping answers Failed and faults to Disabled', async () => {
+    const h = harness();
+    await h.initialize();
+    h.device.unplugged = true;
+    const stop = h.command({ type: 'STOP' });
+    await h.advance(10);
+    assert.equal(await stop.result, CommandStatus.Failed);
+    assert.equal(h.state(), 'disabled');
+  });
+
+  test('shutdown still disables when closing the device fails, and logs why', async () => {
+    const h = harness();
+    await h.initialize();
+    h.device.unplugged = true;
+    const c = h.command({ type: 'SHUTDOWN' });
+    await h.advance(10);
+    assert.equal(await c.result, CommandStatus.Succeeded);
+    assert.equal(h.state(), 'disabled');
+    assert.ok(h.logs.some((l) => l.level === 'error' && /Error closing focuser/.test(l.message)));
+  });
+
+  test('a move to where the focuser already is arrives at once', async () => {
+    const h = harness();
+    await h.initialize();
+    const c = h.command({ type: 'MOVE', steps: 0, offset: true });
+    await h.advance(10);
+    assert.equal(await c.result, CommandStatus.Succeeded);
+  });
+});
+
 describe('connection machine: moving', () => {
   test('every other command is Blocked during a move', async () => {
     const h = harness();
