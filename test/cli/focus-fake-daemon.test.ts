@@ -32,7 +32,7 @@ describe('focus against a stand-in daemon on Python Pyro4', () => {
     const t = await startFake({ set_focus: 0 });
     assert.equal((await runFocus(['set', '1234'], t.env)).code, 0);
     assert.equal((await runFocus(['offset', '-56'], t.env)).code, 0);
-    assert.equal((await runFocus(['set', '1_000_000_000_000_000_000'], t.env)).code, 0);
+    assert.equal((await runFocus(['set', '1_000_000_000_000_000_000_000'], t.env)).code, 0);
     const calls = t.calls() as Call[];
     assert.deepEqual(calls.slice(0, 3), [
       ['set_focus', [1234], {}],
