@@ -1,0 +1,56 @@
+import {
+  AtlasFocuser,
+  DeviceNotFoundError,
+  openAtlas,
+  type SimulatedAtlas,
+} from '../hardware/index.js';
+import { NoFocuserError, type FocuserDevice, type OpenDevice } from '../machines/index.js';
+
+/** The Atlas driver as the connection machine sees it. */
+export function adaptAtlas(focuser: AtlasFocuser): FocuserDevice {
+  const info = focuser.info;
+  return {
+    facts: {
+      model: info.model,
+      serialNumber: info.serialNumber,
+      firmwareRevision: info.firmwareRevision,
+      extent: info.extent,
+      stepRate: info.stepRate,
+      temperatureSensors: info.temperatureSensors,
+    },
+    position: () => focuser.position(),
+    status: async () => statusBits(await focuser.status()),
+    moveRelative: (steps) => focuser.moveRelative(steps),
+    halt: () => focuser.halt(),
+    home: () => focuser.home(),
+    async temperatures() {
+      const out: number[] = [];
+      for (let channel = 0; channel < info.temperatureSensors; channel++) out.push(await focuser.temperature(channel));
+      return out;
+    },
+    close: () => focuser.close(),
+  };
+}
+
+function statusBits(status: unknown): number {
+  if (typeof status === 'number') return status;
+  const raw = (status as { raw?: unknown } | null)?.raw;
+  if (typeof raw === 'number') return raw;
+  throw new TypeError('unexpected Atlas status value');
+}
+
+/** Opens the simulated Atlas (when given) or the USB focuser; "nothing on the bus" becomes NoFocuserError. */
+export function deviceOpener(options: { simulator: SimulatedAtlas | null; serialNumber?: string | undefined }): OpenDevice {
+  return async () => {
+    try {
+      const focuser = await openAtlas({
+        ...(options.simulator ? { simulator: options.simulator } : {}),
+        ...(options.serialNumber !== undefined ? { serialNumber: options.serialNumber } : {}),
+      });
+      return adaptAtlas(focuser);
+    } catch (e) {
+      if (e instanceof DeviceNotFoundError) throw new NoFocuserError((e as Error).message);
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,41 @@
+import { SimulatedAtlas } from '../hardware/index.js';
+import { PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
+import { CommandStatus } from '../machines/index.js';
+import type { ControlCheck } from './focuser-object.js';
+
+/** The simulated Atlas focusd uses under --simulate. */
+export function createSimulator(_env: NodeJS.ProcessEnv): SimulatedAtlas {
+  return new SimulatedAtlas();
+}
+
+const num = (v: PyValue | undefined, name: string): number => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new PythonError('builtins.TypeError', [`${name} must be a number`]);
+};
+const flag = (v: PyValue | undefined): boolean => v !== false && v !== null && v !== 0;
+
+/**
+ * `<object id>.simulator`: fault injection on the simulated focuser for tests and demos. Only
+ * control machines may use it (others get InvalidControlIP, 3); each method answers 0.
+ */
+export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): ExposedObject {
+  const control =
+    (run: (args: Record<string, PyValue>) => void) =>
+    (args: Record<string, PyValue>, ctx: CallContext): number => {
+      if (!isControl(ctx)) return CommandStatus.InvalidControlIP;
+      run(args);
+      return CommandStatus.Succeeded;
+    };
+  return {
+    methods: {
+      unplug: { call: control(() => sim.unplug()) },
+      replug: { call: control(() => sim.replug()) },
+      unplug_after: { params: [{ name: 'ms' }], call: control((a) => sim.unplugAfter(num(a.ms, 'ms'))) },
+      stall: { params: [{ name: 'on', default: true }], call: control((a) => sim.setStalled(flag(a.on))) },
+      set_step_rate: { params: [{ name: 'steps_per_second' }], call: control((a) => sim.setStepRate(num(a.steps_per_second, 'steps_per_second'))) },
+      wrong_echo: { params: [{ name: 'on', default: true }], call: control((a) => sim.setWrongEcho(flag(a.on))) },
+      short_reply: { params: [{ name: 'on', default: true }], call: control((a) => sim.setShortReply(flag(a.on))) },
+      slow_reply: { params: [{ name: 'ms' }], call: control((a) => sim.setReplyDelay(num(a.ms, 'ms'))) },
+    },
+  };
+}
