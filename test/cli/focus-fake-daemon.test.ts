@@ -64,6 +64,14 @@ describe('focus against a stand-in daemon on Python Pyro4', () => {
     assert.equal(status.stdout.split('\n')[0], 'Focuser is MOVING (004120 / 006000 steps)');
   });
 
+  test('a Python exception raised by the daemon is one line and exit 1', async () => {
+    const t = await startFake({ initialize: { raise: 'no focuser today' } });
+    const r = await runFocus(['init'], t.env);
+    assert.equal(r.stderr, 'error: focus daemon raised builtins.ValueError: no focuser today\n');
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+  });
+
   test('json of an empty status prints {}', async () => {
     const t = await startFake({ report_status: null });
     const r = await runFocus(['json'], t.env);

@@ -28,6 +28,7 @@ export const isCommunicationFailure = (e: unknown): boolean => e instanceof Comm
 /** A Python exception raised in the daemon, in one line. */
 export function remoteErrorText(e: unknown): string | null {
   if (!(e instanceof RemotePythonError)) return null;
-  const args = e.args.map((a) => (typeof a === 'string' ? a : String(a))).join(', ');
-  return `error: focus daemon raised ${e.pythonClass}${args === '' ? '' : ': ' + args}`;
+  const remote = e as { pythonClass: string; args: readonly unknown[] };
+  const args = remote.args.map((a) => (typeof a === 'string' ? a : String(a))).join(', ');
+  return `error: focus daemon raised ${remote.pythonClass}${args === '' ? '' : ': ' + args}`;
 }
