@@ -1,0 +1,210 @@
+import { SerializeError } from './errors.js';
+import {
+  PyComplex,
+  PyDict,
+  PyFloat,
+  PySet,
+  PyTuple,
+  floatRepr,
+  isPlainObject,
+  pyObject,
+  type PyObject,
+  type PyValue,
+} from './serpent/index.js';
+
+/**
+ * Pyro4's json serializer (`json.dumps(..., ensure_ascii=False)` / `json.loads`) for the values
+ * JSON can carry. Tuples and sets become arrays, as in Python; non-str dict keys become strings
+ * the way Python's json writes them; bytes and complex are refused, as Python refuses them.
+ * The reader keeps ints exact (bigint past 2^53) and reads NaN/Infinity as Python's json does.
+ */
+export function jsonDumps(value: PyValue, maxDepth = 1000): Buffer {
+  return Buffer.from(writeJson(value, 0, maxDepth), 'utf8');
+}
+
+function writeJson(value: PyValue, depth: number, maxDepth: number): string {
+  if (depth > maxDepth) throw new SerializeError(`json: value nested deeper than ${maxDepth} levels`);
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      return numberText(value, false);
+    case 'string':
+      return JSON.stringify(value);
+  }
+  if (value instanceof PyFloat) return numberText(value.value, true);
+  if (Array.isArray(value)) return '[' + value.map((v) => writeJson(v, depth + 1, maxDepth)).join(', ') + ']';
+  if (value instanceof PyTuple || value instanceof PySet) return writeJson(value.items, depth, maxDepth);
+  if (value instanceof Set) return writeJson([...value], depth, maxDepth);
+  if (value instanceof Uint8Array) throw new SerializeError("don't know how to serialize class <class 'bytes'> using serializer JsonSerializer");
+  if (value instanceof PyComplex) throw new SerializeError("don't know how to serialize class <class 'complex'> using serializer JsonSerializer");
+  const entries: [PyValue, PyValue][] =
+    value instanceof PyDict ? value.entries : value instanceof Map ? [...value.entries()] : isPlainObject(value) ? Object.entries(value) : [];
+  const parts = entries.map(([k, v]) => JSON.stringify(keyText(k)) + ': ' + writeJson(v, depth + 1, maxDepth));
+  return '{' + parts.join(', ') + '}';
+}
+
+function numberText(x: number, asFloat: boolean): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (!asFloat && Number.isSafeInteger(x) && !Object.is(x, -0)) return String(x);
+  return floatRepr(x);
+}
+
+function keyText(key: PyValue): string {
+  if (typeof key === 'string') return key;
+  if (key === null) return 'null';
+  if (typeof key === 'boolean') return key ? 'true' : 'false';
+  if (typeof key === 'number' || typeof key === 'bigint' || key instanceof PyFloat) {
+    return typeof key === 'bigint' ? key.toString() : numberText(Number(key), key instanceof PyFloat);
+  }
+  throw new SerializeError('json: dict keys must be str, int, float, bool or None');
+}
+
+export interface JsonLoadOptions {
+  maxDepth?: number;
+  /** Integral floats (`2.0`) come back as `PyFloat`, as the serpent reader's option does. */
+  preserveFloats?: boolean;
+}
+
+/** Reads JSON text as Python's `json.loads` does (NaN, Infinity and -Infinity accepted). */
+export function jsonLoads(data: Uint8Array | string, options: JsonLoadOptions = {}): PyValue {
+  let text: string;
+  try {
+    text = typeof data === 'string' ? data : new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw new SerializeError('json: payload is not valid UTF-8');
+  }
+  const reader = new JsonReader(text, options.maxDepth ?? 1000, options.preserveFloats ?? false);
+  const value = reader.value(0);
+  reader.end();
+  return value;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+const WHITESPACE = /[ \t\n\r]*/y;
+
+class JsonReader {
+  private pos = 0;
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+    private readonly preserveFloats: boolean,
+  ) {}
+
+  end(): void {
+    this.skip();
+    if (this.pos !== this.text.length) this.fail('extra data');
+  }
+
+  value(depth: number): PyValue {
+    if (depth > this.maxDepth) this.fail(`nested deeper than ${this.maxDepth} levels`);
+    this.skip();
+    const c = this.text[this.pos];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    for (const [word, value] of LITERALS) {
+      if (this.text.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return value;
+      }
+    }
+    return this.number();
+  }
+
+  private object(depth: number): PyObject {
+    const out = pyObject();
+    this.pos++;
+    this.skip();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skip();
+      if (this.text[this.pos] !== '"') this.fail('expected a property name in double quotes');
+      const key = this.string();
+      this.skip();
+      if (this.text[this.pos++] !== ':') this.fail("expected ':'");
+      out[key] = this.value(depth + 1);
+      this.skip();
+      const c = this.text[this.pos++];
+      if (c === '}') return out;
+      if (c !== ',') this.fail("expected ',' or '}'");
+    }
+  }
+
+  private array(depth: number): PyValue[] {
+    const out: PyValue[] = [];
+    this.pos++;
+    this.skip();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth + 1));
+      this.skip();
+      const c = this.text[this.pos++];
+      if (c === ']') return out;
+      if (c !== ',') this.fail("expected ',' or ']'");
+    }
+  }
+
+  private string(): string {
+    // Scanned by hand: a regex over a 10 MB string would exhaust the regex backtracking stack.
+    const start = this.pos;
+    let i = start + 1;
+    for (;;) {
+      const code = this.text.charCodeAt(i);
+      if (Number.isNaN(code) || code < 0x20) this.fail('unterminated string or control character in string');
+      if (code === 0x22) break;
+      i += code === 0x5c ? 2 : 1;
+    }
+    this.pos = i + 1;
+    try {
+      return JSON.parse(this.text.slice(start, this.pos)) as string;
+    } catch {
+      this.pos = start;
+      return this.fail('invalid string escape');
+    }
+  }
+
+  private number(): PyValue {
+    NUMBER.lastIndex = this.pos;
+    const m = NUMBER.exec(this.text);
+    if (!m) this.fail('expecting value');
+    const match = m as RegExpExecArray;
+    this.pos = NUMBER.lastIndex;
+    if (match[1] === undefined && match[2] === undefined) {
+      const n = Number(match[0]);
+      return Number.isSafeInteger(n) ? n : BigInt(match[0]);
+    }
+    const x = Number(match[0]);
+    return this.preserveFloats && Number.isInteger(x) ? new PyFloat(x) : x;
+  }
+
+  private skip(): void {
+    WHITESPACE.lastIndex = this.pos;
+    WHITESPACE.exec(this.text);
+    this.pos = WHITESPACE.lastIndex;
+  }
+
+  private fail(reason: string): never {
+    throw new SerializeError(`json: ${reason} at offset ${this.pos}`);
+  }
+}
+
+const LITERALS: [string, PyValue][] = [
+  ['null', null],
+  ['true', true],
+  ['false', false],
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+];

@@ -1,0 +1,114 @@
+import { ProtocolError, SerializeError } from './errors.js';
+import { jsonDumps, jsonLoads } from './json.js';
+import { SerializerId, serializerName } from './message/index.js';
+import {
+  PyTuple,
+  SerpentParseError,
+  SerpentSerializeError,
+  isPlainObject,
+  parse,
+  pyObject,
+  serialize,
+  type PyObject,
+  type PyValue,
+} from './serpent/index.js';
+
+export interface DecodeLimits {
+  maxDepth: number;
+  /** Integral floats come back as `PyFloat`, so they go back out as floats. */
+  preserveFloats: boolean;
+}
+
+export interface Call {
+  objectId: string;
+  method: string;
+  vargs: PyValue[];
+  kwargs: PyObject;
+}
+
+/** One of Pyro4's serializers, as far as a peer that refuses to run code can support it. */
+export interface Serializer {
+  readonly id: number;
+  readonly name: string;
+  dumps(value: PyValue): Buffer;
+  loads(data: Uint8Array, limits: DecodeLimits): PyValue;
+  dumpsCall(call: Call): Buffer;
+  loadsCall(data: Uint8Array, limits: DecodeLimits): Call;
+}
+
+const serpent: Serializer = {
+  id: SerializerId.serpent,
+  name: 'serpent',
+  dumps: (value) => wrap(() => serialize(value)),
+  loads: (data, limits) =>
+    wrap(() => parse(data, { maxDepth: limits.maxDepth, maxLength: Number.MAX_SAFE_INTEGER, preserveFloats: limits.preserveFloats })),
+  dumpsCall: (call) => wrap(() => serialize(new PyTuple([call.objectId, call.method, new PyTuple(call.vargs), call.kwargs]))),
+  loadsCall(data, limits) {
+    const value = serpent.loads(data, limits);
+    const items = value instanceof PyTuple || Array.isArray(value) ? (value instanceof PyTuple ? value.items : value) : null;
+    if (!items || items.length !== 4) throw new ProtocolError('invalid call: expected (object id, method, vargs, kwargs)');
+    return checkedCall(items[0], items[1], items[2], items[3]);
+  },
+};
+
+const json: Serializer = {
+  id: SerializerId.json,
+  name: 'json',
+  dumps: (value) => jsonDumps(value),
+  loads: (data, limits) => jsonLoads(data, limits),
+  dumpsCall: (call) =>
+    jsonDumps(pyObject([
+      ['object', call.objectId],
+      ['method', call.method],
+      ['params', call.vargs],
+      ['kwargs', call.kwargs],
+    ])),
+  loadsCall(data, limits) {
+    const value = jsonLoads(data, limits);
+    if (!isPlainObject(value)) throw new ProtocolError('invalid call: expected a json object');
+    return checkedCall(value.object ?? null, value.method ?? null, value.params ?? null, value.kwargs ?? null);
+  },
+};
+
+function checkedCall(objectId: PyValue | undefined, method: PyValue | undefined, vargs: PyValue | undefined, kwargs: PyValue | undefined): Call {
+  if (typeof objectId !== 'string') throw new ProtocolError('invalid call: object id is not a str');
+  if (typeof method !== 'string') throw new ProtocolError('invalid call: method name is not a str');
+  const args = vargs instanceof PyTuple ? vargs.items : Array.isArray(vargs) ? vargs : null;
+  if (!args) throw new ProtocolError('invalid call: vargs is not a tuple or list');
+  if (kwargs === null || kwargs === undefined) return { objectId, method, vargs: args, kwargs: pyObject() };
+  if (!isPlainObject(kwargs)) throw new ProtocolError('invalid call: kwargs is not a dict with str keys');
+  return { objectId, method, vargs: args, kwargs };
+}
+
+function wrap<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SerpentParseError || e instanceof SerpentSerializeError) throw new SerializeError(e.message);
+    throw e;
+  }
+}
+
+const accepted = new Map<number, Serializer>([
+  [serpent.id, serpent],
+  [json.id, json],
+]);
+
+/**
+ * The serializer for an id. marshal, pickle, dill, cloudpickle and msgpack are refused: the first
+ * four can run code on unpickling, and none of them is needed by a rockit client.
+ */
+export function serializerFor(id: number): Serializer {
+  const found = accepted.get(id);
+  if (found) return found;
+  throw new SerializeError(
+    `message used serializer that is not accepted: ${id} (${serializerName(id)}); this daemon accepts serpent and json`,
+  );
+}
+
+export function isAcceptedSerializer(id: number): boolean {
+  return accepted.has(id);
+}
+
+export const serpentSerializer = serpent;
+export const jsonSerializer = json;
