@@ -1,4 +1,4 @@
-import { PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
+import { PyFloat, PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import { CommandStatus } from '../machines/index.js';
 import type { FocuserService } from './focuser-service.js';
 import { pyTruthy, pyTypeName } from './python-values.js';
@@ -16,7 +16,8 @@ export const controlIpCheck =
  * positions; anything else is a TypeError. Ints too big for a double are outside any focuser's
  * range, so they come back as null (PositionOutsideLimits), as upstream's comparison would say.
  */
-function stepsArgument(steps: PyValue): number | null {
+function stepsArgument(given: PyValue): number | null {
+  const steps = given instanceof PyFloat ? given.value : given;
   if (typeof steps === 'boolean') return steps ? 1 : 0;
   if (typeof steps === 'number' && Number.isInteger(steps)) return steps;
   if (typeof steps === 'bigint') return null;
@@ -35,6 +36,7 @@ export function focuserObject(service: FocuserService, isControl: ControlCheck):
       isControl(ctx) ? run(args) : CommandStatus.InvalidControlIP;
 
   return {
+    className: 'AtlasFocuserDaemon',
     methods: {
       report_status: { call: () => service.reportStatus() },
       initialize: { call: command(() => service.initialize()) },

@@ -10,7 +10,7 @@ import type { Connect } from './commands.js';
 export function pyroConnector(config: FocusdConfig): Connect {
   const connectTimeoutMs = config.daemon.defaultTimeout * 1000;
   return ({ timeoutMs }) => {
-    const proxy = new PyroProxy(config.daemon.uri, { timeoutMs, connectTimeoutMs });
+    const proxy = new PyroProxy(config.daemon.uri, { timeoutMs, connectTimeoutMs, preserveFloats: true });
     return {
       call: (method, args = [], kwargs) => proxy.call(method, args as never, kwargs as never),
       methods: async () => {

@@ -1,3 +1,4 @@
+import { PyFloat } from '../../pyro/index.js';
 import type { Colour, Style } from './style.js';
 
 /** rockit's `FocuserStatus`: the `status` key of report_status(). */
@@ -58,7 +59,10 @@ export function detailLines(report: StatusReport): string[] {
   if (Array.isArray(report.temperatures)) {
     const names = ['internal', 'external'];
     const shown = report.temperatures
-      .map((t, i) => (typeof t === 'number' && Number.isFinite(t) ? `${t.toFixed(1)} °C ${names[i] ?? `sensor ${i + 1}`}` : null))
+      .map((given: unknown, i) => {
+        const t = given instanceof PyFloat ? given.value : given;
+        return typeof t === 'number' && Number.isFinite(t) ? `${t.toFixed(1)} °C ${names[i] ?? `sensor ${i + 1}`}` : null;
+      })
       .filter((t): t is string => t !== null);
     if (shown.length > 0) lines.push(`   Temperature: ${shown.join(', ')}`);
   }
