@@ -345,3 +345,51 @@ describe('TypeScript PyroProxy -> TypeScript daemon', { timeout: 60_000 }, () =>
     }
   });
 });
+
+describe('argument binding errors: our daemon says what a Python daemon says', { timeout: 60_000 }, () => {
+  let py: PyDaemon;
+  let ts: TestDaemon;
+  before(async () => {
+    [py, ts] = await Promise.all([startPythonDaemon(), startTestDaemon()]);
+  });
+  after(async () => {
+    await ts?.daemon.close();
+    await py?.run.stop();
+  });
+
+  test('TypeError texts for missing, surplus, unknown and duplicate arguments match', async () => {
+    const calls: [string, PyValue[], [string, PyValue][]][] = [
+      ['echo_kwargs', [], []],
+      ['echo_kwargs', [], [['b', 1]]],
+      ['echo_kwargs', [], [['b', 1], ['c', 2]]],
+      ['echo_kwargs', [1, 2, 3, 4], []],
+      ['echo_kwargs', [1, 2, 3, 4, 5], []],
+      ['echo_kwargs', [1], [['d', 1]]],
+      ['echo_kwargs', [1], [['d', 1], ['e', 2]]],
+      ['echo_kwargs', [1], [['a', 2]]],
+      ['echo_kwargs', [1, 2], [['b', 3]]],
+      ['echo', [], []],
+      ['echo', [1, 2], []],
+      ['echo', [], [['nope', 1]]],
+      ['records', [1], []],
+      ['records', [1, 2], []],
+      ['records', [], [['x', 1]]],
+    ];
+    const pyProxy = new PyroProxy(py.uri, { timeoutMs: 10_000 });
+    const tsProxy = new PyroProxy(ts.uri, { timeoutMs: 10_000 });
+    const strip = (text: string): string => text.replace(/^[\w.]*?(\w+\(\))/, '$1');
+    try {
+      for (const [method, args, kwargs] of calls) {
+        const label = `${method}(${JSON.stringify(args)}, ${JSON.stringify(kwargs)})`;
+        const a = await rejection(pyProxy.call(method, args, pyObject(kwargs)), `python ${label}`);
+        const b = await rejection(tsProxy.call(method, args, pyObject(kwargs)), `ts ${label}`);
+        assert.ok(a instanceof RemotePythonError && b instanceof RemotePythonError, label);
+        assert.equal(b.pythonClass, a.pythonClass, label);
+        assert.equal(strip(String(b.args[0])), strip(String(a.args[0])), label);
+      }
+    } finally {
+      pyProxy.close();
+      tsProxy.close();
+    }
+  });
+});
