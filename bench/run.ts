@@ -1,0 +1,154 @@
+/**
+ * `npm run bench`: the TypeScript focusd against the Python Pyro4 reference daemon
+ * (bench/reference/), side by side in one run on this machine, written to BENCHMARKS.md.
+ *
+ * Environment: BENCH_QUICK=1 for a fast smoke run (one short run of everything);
+ * BENCH_RUNS=N to choose the run count; BENCH_ONLY=python|typescript to measure one daemon;
+ * BENCH_OUT=path to write the table somewhere else than BENCHMARKS.md.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rssKb, startChild } from './child.js';
+import { KINDS, freePort, launchFor, repoRoot, startDaemon, stopDaemon, type DaemonKind } from './daemons.js';
+import {
+  firstAnswerMs,
+  initialize,
+  load,
+  pythonClientLatency,
+  pythonSerpent,
+  stopLatencies,
+  tsClientLatency,
+  tsSerpent,
+  writePayloads,
+  type LoadResult,
+} from './measures.js';
+import { environment, renderReport, type Samples } from './report.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 5));
+const LEVELS = [1, 8, 64, 512] as const;
+const P = QUICK
+  ? { calls: 300, warmup: 50, loadMs: 500, loadWarmMs: 150, stops: 2, serpentMs: 100, idleSettleMs: 500 }
+  : { calls: 2000, warmup: 200, loadMs: 1500, loadWarmMs: 300, stops: 4, serpentMs: 400, idleSettleMs: 1000 };
+const ONLY = process.env.BENCH_ONLY as DaemonKind | undefined;
+const kinds = KINDS.filter((k) => ONLY === undefined || k === ONLY);
+
+const samples: Samples = { python: {}, typescript: {} };
+const notes: string[] = [];
+const add = (kind: DaemonKind, key: string, value: number): void => {
+  (samples[kind][key] ??= []).push(value);
+};
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+async function daemonRun(kind: DaemonKind, run: number): Promise<void> {
+  const d = await startDaemon(kind, {}).catch((e: unknown) => {
+    throw new Error(`${kind} daemon did not start: ${(e as Error).message}`);
+  });
+  // Start-up is measured on a second, fresh process below; this one is for the steady-state figures.
+  try {
+    await initialize(d.uri);
+    await sleep(P.idleSettleMs);
+    add(kind, 'idleRssKb', rssKb(d.child.pid));
+
+    const py = pythonClientLatency(d.uri, P.calls, P.warmup);
+    add(kind, 'pyClientP50Us', py.p50Us);
+    add(kind, 'pyClientP99Us', py.p99Us);
+    const ts = await tsClientLatency(d.uri, P.calls, P.warmup);
+    add(kind, 'tsClientP50Us', ts.p50Us);
+    add(kind, 'tsClientP99Us', ts.p99Us);
+    log(`  ${kind} run ${run}: status p50 ${py.p50Us.toFixed(0)} us (Python client), ${ts.p50Us.toFixed(0)} us (TS client)`);
+
+    for (const n of LEVELS) {
+      const r: LoadResult = await load(d, n, P.loadMs, P.loadWarmMs);
+      add(kind, `callsPerSec${n}`, r.callsPerSecond);
+      add(kind, `turnedAway${n}`, r.rejected + r.failed);
+      add(kind, `errors${n}`, r.errors);
+      if (n === 64) add(kind, 'loadRssKb', r.peakRssKb);
+      if (r.rejected + r.failed > 0 && run === 1) notes.push(`${kind}, ${n} connections: ${r.rejected} rejected, ${r.failed} failed (${r.rejectReasons.join('; ')})`);
+      log(`  ${kind} run ${run}: ${n} connections: ${r.callsPerSecond.toFixed(0)} calls/s, ${r.served} served, ${r.rejected} rejected, ${r.failed} failed`);
+    }
+  } finally {
+    await stopDaemon(d);
+  }
+}
+
+async function startupRun(kind: DaemonKind): Promise<void> {
+  const port = await freePort();
+  const launch = launchFor(kind, port);
+  const spawnedAt = process.hrtime.bigint();
+  const child = startChild(launch.command, launch.args, { env: launch.env, lifetimeMs: 60_000 });
+  try {
+    add(kind, 'startupMs', await firstAnswerMs(port, spawnedAt));
+  } finally {
+    await child.stop(3000);
+  }
+}
+
+async function stopRun(kind: DaemonKind): Promise<void> {
+  const d = await startDaemon(kind, { instrumented: true });
+  try {
+    const r = await stopLatencies(d, P.stops);
+    for (const v of r.haltMs) add(kind, 'stopHaltMs', v);
+    for (const v of r.stopCallMs) add(kind, 'stopCallMs', v);
+  } finally {
+    await stopDaemon(d);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const env = environment();
+  log(`focusd benchmarks: ${RUNS} run(s)${QUICK ? ' (quick)' : ''}; ${env.cpu}; Node ${env.node}; ${env.python}`);
+
+  const payloadDir = mkdtempSync(join(tmpdir(), 'focusd-bench-serpent-'));
+  const payloads = writePayloads(payloadDir);
+
+  for (let run = 1; run <= RUNS; run++) {
+    // Alternate which daemon goes first, so drift in the machine's load favours neither.
+    const order = run % 2 === 1 ? kinds : [...kinds].reverse();
+    log(`run ${run}/${RUNS}`);
+    for (const kind of order) {
+      await startupRun(kind);
+      await daemonRun(kind, run);
+      try {
+        await stopRun(kind);
+      } catch (e) {
+        if (run === 1) notes.push(`stop latency, ${kind}: not measured (${(e as Error).message.split('\n')[0]})`);
+        log(`  ${kind} stop latency not measured: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    for (const side of order) {
+      if (side === 'python') {
+        const r = pythonSerpent(payloads.files, P.serpentMs);
+        for (const [name, v] of Object.entries(r)) {
+          add('python', `serpentDecode_${name}`, v.decodeOps);
+          add('python', `serpentEncode_${name}`, v.encodeOps);
+        }
+      } else {
+        const r = tsSerpent(payloads.bytes, P.serpentMs);
+        for (const [name, v] of Object.entries(r)) {
+          add('typescript', `serpentDecode_${name}`, v.decodeOps);
+          add('typescript', `serpentEncode_${name}`, v.encodeOps);
+        }
+      }
+    }
+  }
+
+  const elapsedS = (Date.now() - started) / 1000;
+  const sizes = Object.fromEntries(Object.entries(payloads.bytes).map(([k, v]) => [k, v.length]));
+  const markdown = renderReport({ env, runs: RUNS, quick: QUICK, samples, notes, elapsedS, payloadBytes: sizes, params: P });
+  const out = process.env.BENCH_OUT ?? join(repoRoot, 'BENCHMARKS.md');
+  writeFileSync(out, markdown);
+  writeFileSync(join(repoRoot, 'BENCHMARKS.raw.json'), JSON.stringify({ env, runs: RUNS, quick: QUICK, params: P, samples, notes }, null, 2));
+  log(`wrote ${out} in ${elapsedS.toFixed(0)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
