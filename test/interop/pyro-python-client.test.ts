@@ -176,6 +176,8 @@ describe('Python Pyro4.Proxy -> TypeScript daemon', { timeout: 240_000 }, () => 
     const r = await pythonClient<{ small: boolean; big: boolean; kw: boolean; sent: { type: number; flags: number }[]; received: { type: number; flags: number }[] }>('compression', d.uri);
     assert.ok(r.small && r.big && r.kw);
     assert.ok(r.sent.some((m) => m.type === 4 && (m.flags & 2) !== 0), 'Python sent no compressed INVOKE');
+    // A compressed request gets a compressed reply when that is smaller, as Pyro4 with COMPRESSION does.
+    assert.ok(r.received.some((m) => m.type === 5 && (m.flags & 2) !== 0), 'the daemon never compressed a large reply');
   });
 
   test('json serializer is accepted', async () => {
