@@ -15,7 +15,11 @@ export interface Running {
 }
 
 const live = new Set<ChildProcess>();
-let hooked = false;
+// Registered when this module is first imported (top level of the test file), so the hook belongs
+// to the file's root and not to whichever test or before() hook happens to start the first child.
+after(() => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 /**
  * Starts a child process that the test file always cleans up: every process started here is
@@ -25,12 +29,6 @@ export function start(command: string, args: string[], options: SpawnOptions & {
   const { lifetimeMs = 120_000, ...spawnOptions } = options;
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions });
   live.add(child);
-  if (!hooked) {
-    hooked = true;
-    after(() => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
   let out = '';
   let err = '';
   const waiters: Array<{ pattern: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];

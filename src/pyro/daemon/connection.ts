@@ -258,13 +258,16 @@ export class Connection {
     for (const item of calls) {
       const parts = item instanceof PyTuple ? item.items : Array.isArray(item) ? item : null;
       const [method, vargs, kwargs] = parts ?? [];
+      const name = typeof method === 'string' ? method : '<batch>';
       try {
-        if (!parts || parts.length !== 3 || typeof method !== 'string') throw new ProtocolError('invalid batch item: expected (method, vargs, kwargs)');
-        const args = vargs instanceof PyTuple ? vargs.items : Array.isArray(vargs) ? vargs : [];
-        const kw = isPlainObject(kwargs) ? kwargs : pyObject();
+        const args = vargs instanceof PyTuple ? vargs.items : Array.isArray(vargs) ? vargs : null;
+        const kw = kwargs === null ? pyObject() : isPlainObject(kwargs) ? kwargs : null;
+        if (!parts || parts.length !== 3 || typeof method !== 'string' || !args || !kw) {
+          throw new ProtocolError('invalid batch item: expected (method name, vargs tuple or list, kwargs dict)');
+        }
         results.push(await this.invoke(registration, method, args, kw, ctx));
       } catch (e) {
-        results.push(exceptionWrapperDict(exceptionInfo(e, `${registration.objectId}.${String(method)}`)));
+        results.push(exceptionWrapperDict(exceptionInfo(e, `${registration.objectId}.${name}`)));
         break;
       }
     }

@@ -4,6 +4,7 @@ import {
   ConnectionClosedError,
   ProtocolError,
   PyroError,
+  RemotePythonError,
   SerializeError,
   TimeoutError,
 } from '../errors.js';
@@ -265,7 +266,7 @@ export class PyroProxy {
       return value;
     } catch (e) {
       // As Pyro4 does: after a communication problem the stream cannot be trusted, so reconnect next time.
-      if (e instanceof CommunicationError || e instanceof ProtocolError) this.dropLink(link);
+      if (e instanceof CommunicationError || e instanceof ProtocolError || isCommunicationClass(e)) this.dropLink(link);
       throw e;
     }
   }
@@ -326,6 +327,14 @@ export class PyroProxy {
     link.socket.destroy();
   }
 }
+
+/** Pyro4 daemons close the connection after sending one of these (they are CommunicationErrors there). */
+const COMMUNICATION_CLASSES = new Set(
+  ['CommunicationError', 'ConnectionClosedError', 'TimeoutError', 'ProtocolError', 'MessageTooLargeError', 'SerializeError'].map(
+    (name) => `Pyro4.errors.${name}`,
+  ),
+);
+const isCommunicationClass = (e: unknown): boolean => e instanceof RemotePythonError && COMMUNICATION_CLASSES.has(e.pythonClass);
 
 const emptyMessage: Message = { type: 0, flags: 0, seq: 0, serializerId: 0, annotations: new Map(), payload: Buffer.alloc(0) };
 
