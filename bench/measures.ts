@@ -12,7 +12,8 @@ import {
   serpentSerializer,
   type PyValue,
 } from '../src/pyro/index.js';
-import { HOST, OBJECT_ID, PYTHON, referenceDir, type RunningDaemon } from './daemons.js';
+import { cpus } from 'node:os';
+import { HOST, OBJECT_ID, PYTHON, referenceDir, repoRoot, type RunningDaemon } from './daemons.js';
 import { ConnectionFailed, RawPyroConnection, invokeFrame } from './raw-client.js';
 import { sampleRss } from './child.js';
 import { quantile } from './stats.js';
@@ -49,36 +50,38 @@ export interface Latency {
   meanUs: number;
 }
 
-/** report_status round trips from a Python Pyro4 proxy (bench/reference/client_latency.py). */
-export function pythonClientLatency(uri: string, calls: number, warmup: number): Latency {
-  const r = spawnSync(PYTHON, [join(referenceDir, 'client_latency.py'), uri, String(calls), String(warmup)], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`client_latency.py failed (${r.status}): ${r.stderr}`);
-  const j = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { p50_us: number; p99_us: number; mean_us: number };
-  return { p50Us: j.p50_us, p99Us: j.p99_us, meanUs: j.mean_us };
+/** Whether `taskset` exists here (pinned rows are skipped without it). */
+export const canPin = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** Pins every thread of `pid` to `cpus` (e.g. '0', or '0-1' to undo). */
+export function pin(pid: number, cpus: string): void {
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset failed: ${r.stderr}`);
 }
 
-/** report_status round trips from our PyroProxy, in this process. */
-export async function tsClientLatency(uri: string, calls: number, warmup: number): Promise<Latency> {
-  const proxy = new PyroProxy(uri, { timeoutMs: 10_000 });
-  try {
-    for (let i = 0; i < warmup; i++) await proxy.call('report_status');
-    const samples: number[] = new Array<number>(calls);
-    for (let i = 0; i < calls; i++) {
-      const t0 = hr();
-      await proxy.call('report_status');
-      samples[i] = Number(hr() - t0) / 1000;
-    }
-    return {
-      p50Us: quantile(samples, 0.5),
-      p99Us: quantile(samples, 0.99),
-      meanUs: samples.reduce((a, b) => a + b, 0) / samples.length,
-    };
-  } finally {
-    proxy.close();
-  }
+export const allCpus = (): string => `0-${Math.max(0, cpus().length - 1)}`;
+
+function latencyProcess(command: string, args: string[], cpu: number | null): Latency {
+  const argv = cpu === null ? [command, ...args] : ['taskset', '-c', String(cpu), command, ...args];
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${args[0]} failed (${r.status}): ${r.stderr}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { p50_us: number; p99_us: number; mean_us?: number };
+  return { p50Us: j.p50_us, p99Us: j.p99_us, meanUs: j.mean_us ?? Number.NaN };
+}
+
+/** report_status round trips from a Python Pyro4 proxy (bench/reference/client_latency.py). */
+export function pythonClientLatency(uri: string, calls: number, warmup: number, cpu: number | null = null): Latency {
+  return latencyProcess(PYTHON, [join(referenceDir, 'client_latency.py'), uri, String(calls), String(warmup)], cpu);
+}
+
+/** report_status round trips from our PyroProxy, in its own process (dist/bench/latency-client.js). */
+export function tsClientLatency(uri: string, calls: number, warmup: number, cpu: number | null = null): Latency {
+  return latencyProcess(process.execPath, [join(repoRoot, 'dist', 'bench', 'latency-client.js'), uri, String(calls), String(warmup)], cpu);
+}
+
+/** The loopback floor: a plain 300-byte TCP echo between two Python processes (no Pyro). */
+export function echoFloor(calls: number, cpu: number | null = null): Latency {
+  return latencyProcess(PYTHON, [join(referenceDir, 'echo_floor.py'), String(calls), ...(cpu === null ? [] : [String(cpu)])], null);
 }
 
 export interface LoadResult {

@@ -66,6 +66,8 @@ function rows(payloadBytes: Record<string, number>): Row[] {
     { label: 'report_status p99, Python Pyro4 client', key: 'pyClientP99Us', unit: 'µs' },
     { label: 'report_status p50, our TS PyroProxy', key: 'tsClientP50Us', unit: 'µs', target: { kind: 'tsAtMost', value: 50, text: '≤ 50 µs' } },
     { label: 'report_status p99, our TS PyroProxy', key: 'tsClientP99Us', unit: 'µs' },
+    { label: 'report_status p50, Python client, client and daemon pinned to CPU 0', key: 'pyClientPinnedP50Us', unit: 'µs', target: { kind: 'ratioAtMost', value: 0.4, text: '(≤ 0.4×)' } },
+    { label: 'report_status p50, TS client, client and daemon pinned to CPU 0', key: 'tsClientPinnedP50Us', unit: 'µs', target: { kind: 'tsAtMost', value: 50, text: '(≤ 50 µs)' } },
     { label: 'calls/s, 1 connection', key: 'callsPerSec1', unit: 'calls/s' },
     { label: 'calls/s, 8 connections', key: 'callsPerSec8', unit: 'calls/s' },
     { label: 'calls/s, 64 connections', key: 'callsPerSec64', unit: 'calls/s', target: { kind: 'ratioAtLeast', value: 10, text: '≥ 10×' } },
@@ -111,6 +113,7 @@ function verdict(row: Row, py: Figure | null, ts: Figure | null): string {
 
 export interface ReportInput {
   env: Environment;
+  floorNote: string;
   runs: number;
   quick: boolean;
   samples: Samples;
@@ -136,6 +139,7 @@ export function renderReport(input: ReportInput): string {
   lines.push(`- Machine: ${env.cpu}, ${env.cores} CPU(s), ${env.memoryGb} GiB, ${env.kernel}`);
   lines.push(`- Node ${env.node}; ${env.python}`);
   lines.push(`- Runs: ${input.runs}; each cell is the median over the runs, with the (min–max) over the runs below it. Total bench time ${input.elapsedS.toFixed(0)} s.`);
+  lines.push(`- ${input.floorNote}`);
   lines.push('- Ratio is TypeScript ÷ Python (below 1 is better for times and memory, above 1 is better for rates).');
   lines.push('');
   lines.push('| Figure | Python reference | TypeScript focusd | Ratio | Target | Result |');
@@ -157,7 +161,10 @@ export function renderReport(input: ReportInput): string {
   lines.push('  server, serpent). Both over a simulated Atlas moving 1000 steps/s with no USB latency. Each run starts a');
   lines.push('  fresh process of each daemon, alternating which goes first, and initializes the focuser before measuring.');
   lines.push(`- report_status round trip: one proxy, ${p.warmup} warm-up calls, then ${p.calls} timed calls back to back; p50 and p99 of`);
-  lines.push('  those calls. Python client: `bench/reference/client_latency.py` (a `Pyro4.Proxy`); TS client: our `PyroProxy`.');
+  lines.push('  those calls. Python client: `bench/reference/client_latency.py` (a `Pyro4.Proxy`); TS client: our `PyroProxy`');
+  lines.push('  (`bench/latency-client.ts`); each client is its own process. The targets are judged on the rows placed by the');
+  lines.push('  scheduler as it likes; the "pinned" rows (client and daemon on CPU 0 with taskset) show the cost without the');
+  lines.push("  VM's cross-CPU wake-up, with the target in brackets for information.");
   lines.push(`- calls/s: a TS load generator opens N connections at once (raw Pyro4 frames: handshake, then report_status`);
   lines.push(`  INVOKEs, one in flight per connection, as a Pyro4 proxy), runs ${p.loadWarmMs} ms of warm-up and counts replies for ${p.loadMs} ms.`);
   lines.push('  "Turned away" counts connections the daemon rejected at the handshake (CONNECTFAIL) or that were refused,');

@@ -13,7 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { rssKb, startChild } from './child.js';
 import { KINDS, freePort, launchFor, repoRoot, startDaemon, stopDaemon, type DaemonKind } from './daemons.js';
 import {
+  allCpus,
+  canPin,
+  echoFloor,
   firstAnswerMs,
+  pin,
   initialize,
   load,
   pythonClientLatency,
@@ -55,10 +59,20 @@ async function daemonRun(kind: DaemonKind, run: number): Promise<void> {
     const py = pythonClientLatency(d.uri, P.calls, P.warmup);
     add(kind, 'pyClientP50Us', py.p50Us);
     add(kind, 'pyClientP99Us', py.p99Us);
-    const ts = await tsClientLatency(d.uri, P.calls, P.warmup);
+    const ts = tsClientLatency(d.uri, P.calls, P.warmup);
     add(kind, 'tsClientP50Us', ts.p50Us);
     add(kind, 'tsClientP99Us', ts.p99Us);
     log(`  ${kind} run ${run}: status p50 ${py.p50Us.toFixed(0)} us (Python client), ${ts.p50Us.toFixed(0)} us (TS client)`);
+    if (canPin) {
+      // Client and daemon on one CPU: no cross-CPU wake-up, which costs ~45 us each way on a VM.
+      pin(d.child.pid, '0');
+      try {
+        add(kind, 'pyClientPinnedP50Us', pythonClientLatency(d.uri, P.calls, P.warmup, 0).p50Us);
+        add(kind, 'tsClientPinnedP50Us', tsClientLatency(d.uri, P.calls, P.warmup, 0).p50Us);
+      } finally {
+        pin(d.child.pid, allCpus());
+      }
+    }
 
     for (const n of LEVELS) {
       const r: LoadResult = await load(d, n, P.loadMs, P.loadWarmMs);
@@ -105,6 +119,13 @@ async function main(): Promise<void> {
   const payloadDir = mkdtempSync(join(tmpdir(), 'focusd-bench-serpent-'));
   const payloads = writePayloads(payloadDir);
 
+  const floor = echoFloor(P.calls);
+  const floorPinned = canPin ? echoFloor(P.calls, 0) : null;
+  const floorNote =
+    `Loopback floor on this machine (a 300-byte TCP echo between two Python processes, no Pyro): p50 ${floor.p50Us.toFixed(0)} µs` +
+    (floorPinned ? `, or ${floorPinned.p50Us.toFixed(0)} µs with both processes on one CPU.` : '.');
+  log(floorNote);
+
   for (let run = 1; run <= RUNS; run++) {
     // Alternate which daemon goes first, so drift in the machine's load favours neither.
     const order = run % 2 === 1 ? kinds : [...kinds].reverse();
@@ -138,10 +159,10 @@ async function main(): Promise<void> {
 
   const elapsedS = (Date.now() - started) / 1000;
   const sizes = Object.fromEntries(Object.entries(payloads.bytes).map(([k, v]) => [k, v.length]));
-  const markdown = renderReport({ env, runs: RUNS, quick: QUICK, samples, notes, elapsedS, payloadBytes: sizes, params: P });
+  const markdown = renderReport({ env, floorNote, runs: RUNS, quick: QUICK, samples, notes, elapsedS, payloadBytes: sizes, params: P });
   const out = process.env.BENCH_OUT ?? join(repoRoot, 'BENCHMARKS.md');
   writeFileSync(out, markdown);
-  writeFileSync(join(repoRoot, 'BENCHMARKS.raw.json'), JSON.stringify({ env, runs: RUNS, quick: QUICK, params: P, samples, notes }, null, 2));
+  writeFileSync(join(repoRoot, 'BENCHMARKS.raw.json'), JSON.stringify({ env, floor, floorPinned, runs: RUNS, quick: QUICK, params: P, samples, notes }, null, 2));
   log(`wrote ${out} in ${elapsedS.toFixed(0)} s`);
 }
 

@@ -1,0 +1,64 @@
+/**
+ * focusd for the stop-latency benchmark: the same pieces `runFocusd` wires under `--simulate`
+ * (phone book + config, FocuserService over the simulated Atlas, the focuser Pyro object with the
+ * control-IP check, PyroDaemon), plus one line `HALT <CLOCK_MONOTONIC ns>` on stdout each time
+ * a halt reaches the simulated device. Only bench/run.ts starts it.
+ *
+ * Usage: node dist/bench/instrumented-focusd.js <config.json>   (FOCUSD_PHONEBOOK as for focusd)
+ */
+import { loadConfig, loadPhoneBook } from '../src/config/index.js';
+import { createFocusdLog } from '../src/logging/index.js';
+import { PyroDaemon } from '../src/pyro/index.js';
+import { deviceOpener } from '../src/service/atlas-device.js';
+import { controlIpCheck, focuserObject } from '../src/service/focuser-object.js';
+import { FocuserService } from '../src/service/focuser-service.js';
+import { createSimulator } from '../src/service/simulator-object.js';
+import type { FocuserDevice, OpenDevice } from '../src/machines/index.js';
+
+const reportHalt = (): void => void process.stdout.write(`HALT ${process.hrtime.bigint()}\n`);
+
+/** The simulator-backed opener, with the halt reported the moment the device is asked to halt. */
+function instrumented(open: OpenDevice): OpenDevice {
+  return async () => {
+    const device: FocuserDevice = await open();
+    return {
+      ...device,
+      facts: device.facts,
+      halt: () => {
+        reportHalt();
+        return device.halt();
+      },
+    };
+  };
+}
+
+async function main(): Promise<void> {
+  const configPath = process.argv[2];
+  if (!configPath) throw new Error('usage: instrumented-focusd.js <config.json>');
+  const book = loadPhoneBook(process.env);
+  const config = loadConfig(configPath, book);
+  const log = createFocusdLog({ logName: config.logName, forwarder: null });
+  const simulator = createSimulator(process.env);
+  const service = new FocuserService({
+    open: instrumented(deviceOpener({ simulator })),
+    log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
+    moveTimeout: config.moveTimeout,
+  });
+  const daemon = new PyroDaemon({ host: config.daemon.host, port: config.daemon.port });
+  daemon.register(config.daemon.objectId, focuserObject(service, controlIpCheck(config.controlIps)));
+  const bound = await daemon.start();
+  process.stdout.write(`Starting daemon PYRO:${config.daemon.objectId}@${bound.host}:${bound.port}\n`);
+  const stop = (): void => {
+    void service
+      .terminate(2000)
+      .then(() => daemon.close())
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`instrumented-focusd: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
