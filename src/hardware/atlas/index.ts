@@ -1,0 +1,2 @@
+export { AtlasFocuser, type AtlasInfo, type AtlasOpenOptions } from './focuser.js';
+export * from './commands.js';

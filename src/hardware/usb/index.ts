@@ -1,0 +1,8 @@
+export {
+  NodeUsbTransport,
+  findUsbFocuser,
+  nodeUsbBackend,
+  type FindFocuserOptions,
+  type UsbBackend,
+  type UsbDeviceLike,
+} from './node-usb-transport.js';
