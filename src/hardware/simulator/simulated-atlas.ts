@@ -300,7 +300,7 @@ export class SimulatedAtlas {
         }
         if (n === 0) this.stop();
         else this.startMove(direction * n);
-        return echoed(Buffer.from([word >> 8, 0x00]), n === 0);
+        return echoed(Buffer.from([direction < 0 ? 0xa0 : 0x90, 0x00]), n === 0);
       }
       case 0xf:
         this.rebase();
