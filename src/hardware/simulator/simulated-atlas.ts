@@ -6,7 +6,7 @@ export interface SimulatedAtlasOptions {
   firmwareRevision?: number;
   /** Low byte of the `80 02` reply: 0xff (default; temperatures), 0xfe, or 0x07 (older focuser). */
   hardwareType?: number;
-  /** Maximum position, steps (default 10000; hardware type 0x07 uses libfli's 2100/7000). */
+  /** Maximum position, steps (default 100000; hardware type 0x07 uses libfli's 2100/7000). */
   extent?: number;
   /** Motor speed, steps per second (default 1000). */
   stepRate?: number;
@@ -95,7 +95,7 @@ export class SimulatedAtlas {
     this.firmwareRevision = options.firmwareRevision ?? 0x8043;
     this.hardwareType = options.hardwareType ?? 0xff;
     const low = this.firmwareRevision & 0xff;
-    this.extent = this.hardwareType === 0x07 ? (low < 0x30 ? 2100 : 7000) : (options.extent ?? 10000);
+    this.extent = this.hardwareType === 0x07 ? (low < 0x30 ? 2100 : 7000) : (options.extent ?? 100000);
     this.rate = options.stepRate ?? 1000;
     this.temperatures = [...(options.temperatures ?? [21.5, 18.25])];
     if (this.hardwareType === 0x07) this.temperatures = this.temperatures.slice(0, low < 0x30 ? 0 : low === 0x30 ? 1 : 2);
