@@ -202,4 +202,18 @@ describe('fault injection: each fault gives its typed error, then close and reop
     sim.setReplyDelay(0);
     await f.close();
   });
+
+  test('close while a reply is overdue does not hang: the waiting exchange fails with DeviceClosedError', async () => {
+    const clock = new ManualClock(0);
+    const sim = new SimulatedAtlas({ clock });
+    const f = await openAtlas({ simulator: sim, transferTimeoutMs: 50 });
+    sim.setReplyDelay(10_000);
+    const pending = watch(f.position());
+    await flush();
+    await f.close(); // waits at most one transfer time-out (50 ms of real time here)
+    assert.ok((await pending.result).error instanceof DeviceClosedError);
+    sim.setReplyDelay(0);
+    const again = await openAtlas({ simulator: sim });
+    await again.close();
+  });
 });

@@ -263,8 +263,11 @@ export class AtlasFocuser {
     if (this.closed) return;
     this.closed = true;
     this.job = null;
-    // Let an exchange on the wire finish (or fail) first, without waiting on a queue of them.
-    await this.tail.catch(() => undefined);
+    // Let the exchange on the wire finish (or fail) first, but never wait past one transfer time-out.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs > 0 ? this.timeoutMs : 1000)));
+    await Promise.race([this.tail.catch(() => undefined), limit]);
+    clearTimeout(timer);
     await this.transport.close();
   }
 
