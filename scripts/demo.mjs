@@ -66,7 +66,9 @@ let focusdErr = '';
 let started;
 const startedLine = new Promise((resolve) => (started = resolve));
 lines(focusd.stdout, (line) => {
-  if (/Starting daemon PYRO:/.test(line)) started(line.trim());
+  // focusd logs "focusd started" right after announcing its URI; waiting for it keeps that log
+  // line from landing in the middle of the focus output below.
+  if (/"msg":"focusd started"/.test(line)) started(line.trim());
   showFocusdLine(line);
 });
 lines(focusd.stderr, (line) => {

@@ -10,7 +10,9 @@ describe('focus moves against focusd --simulate', () => {
     assert.equal((await runFocus(['init'], t.env)).code, 0);
     t.py(`sim().set_step_rate(400)`);
     const first = spawnFocus(['set', '30000'], t.env);
-    await eventually(() => moving(t.env), 15_000, 'focuser moving');
+    await eventually(() => moving(t.env), 15_000, 'focuser moving').catch((e: Error) => {
+      throw new Error(`${e.message}; the first set printed: ${JSON.stringify(first.stdout() + first.stderr())}`);
+    });
 
     const second = await runFocus(['set', '10'], t.env);
     assert.equal(second.stderr, 'error: another command is already running\n');
