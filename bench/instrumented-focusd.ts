@@ -2,7 +2,7 @@
  * focusd for the stop-latency benchmark: the same pieces `runFocusd` wires under `--simulate`
  * (phone book + config, FocuserService over the simulated Atlas, the focuser Pyro object with the
  * control-IP check, PyroDaemon), plus one line `HALT <CLOCK_MONOTONIC ns>` on stdout each time
- * a halt reaches the simulated device. Only bench/run.ts starts it.
+ * a halt reaches the simulated device (SimulatedAtlas.onCommand). Only bench/run.ts starts it.
  *
  * Usage: node dist/bench/instrumented-focusd.js <config.json>   (FOCUSD_PHONEBOOK as for focusd)
  */
@@ -13,24 +13,6 @@ import { deviceOpener } from '../src/service/atlas-device.js';
 import { controlIpCheck, focuserObject } from '../src/service/focuser-object.js';
 import { FocuserService } from '../src/service/focuser-service.js';
 import { createSimulator } from '../src/service/simulator-object.js';
-import type { FocuserDevice, OpenDevice } from '../src/machines/index.js';
-
-const reportHalt = (): void => void process.stdout.write(`HALT ${process.hrtime.bigint()}\n`);
-
-/** The simulator-backed opener, with the halt reported the moment the device is asked to halt. */
-function instrumented(open: OpenDevice): OpenDevice {
-  return async () => {
-    const device: FocuserDevice = await open();
-    return {
-      ...device,
-      facts: device.facts,
-      halt: () => {
-        reportHalt();
-        return device.halt();
-      },
-    };
-  };
-}
 
 async function main(): Promise<void> {
   const configPath = process.argv[2];
@@ -39,8 +21,12 @@ async function main(): Promise<void> {
   const config = loadConfig(configPath, book);
   const log = createFocusdLog({ logName: config.logName, forwarder: null });
   const simulator = createSimulator(process.env);
+  // The simulated Atlas's command listener runs as the halt bytes arrive at the device.
+  simulator.onCommand((_bytes, _atMs, halt) => {
+    if (halt) process.stdout.write(`HALT ${process.hrtime.bigint()}\n`);
+  });
   const service = new FocuserService({
-    open: instrumented(deviceOpener({ simulator })),
+    open: deviceOpener({ simulator }),
     log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
     moveTimeout: config.moveTimeout,
   });

@@ -300,8 +300,11 @@ export interface CodecRates {
   encodeOps: number;
 }
 
+/** Operations per second of `fn` over at least `budgetMs` (and 3 calls), after a warm-up of a quarter of that (JIT). */
 function rate(fn: () => unknown, budgetMs: number): number {
-  fn();
+  const warm = hr();
+  do fn();
+  while (msSince(warm) < budgetMs / 4);
   let n = 0;
   const t0 = hr();
   for (;;) {
@@ -328,15 +331,25 @@ export function tsSerpent(payloads: Record<string, Buffer>, budgetMs: number): R
   return out;
 }
 
-/** Python serpent 1.41 on the same bytes (bench/reference/serpent_bench.py). */
-export function pythonSerpent(files: Record<string, string>, budgetMs: number): Record<string, CodecRates> {
-  const args = [join(referenceDir, 'serpent_bench.py'), String(budgetMs), ...Object.entries(files).map(([n, f]) => `${n}=${f}`)];
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`serpent_bench.py failed (${r.status}): ${r.stderr}`);
+function codecProcess(argv: string[]): Record<string, CodecRates> {
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`${argv[1]} failed (${r.status}): ${r.stderr}`);
   const j = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, { bytes: number; decode_ops: number; encode_ops: number }>;
   const out: Record<string, CodecRates> = {};
   for (const [name, v] of Object.entries(j)) out[name] = { bytes: v.bytes, decodeOps: v.decode_ops, encodeOps: v.encode_ops };
   return out;
+}
+
+const specs = (files: Record<string, string>): string[] => Object.entries(files).map(([n, f]) => `${n}=${f}`);
+
+/** Python serpent 1.41 on the payload files, in a fresh process (bench/reference/serpent_bench.py). */
+export function pythonSerpent(files: Record<string, string>, budgetMs: number): Record<string, CodecRates> {
+  return codecProcess([PYTHON, join(referenceDir, 'serpent_bench.py'), String(budgetMs), ...specs(files)]);
+}
+
+/** Our serpent on the same files, in a fresh Node process (dist/bench/serpent-bench.js). */
+export function tsSerpentProcess(files: Record<string, string>, budgetMs: number): Record<string, CodecRates> {
+  return codecProcess([process.execPath, join(repoRoot, 'dist', 'bench', 'serpent-bench.js'), String(budgetMs), ...specs(files)]);
 }
 
 /** Writes the payloads as serpent files for the Python side; returns the bytes and the paths. */

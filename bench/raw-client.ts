@@ -40,7 +40,7 @@ function rejectReason(payload: Buffer): string {
   try {
     return String(serpentSerializer.loads(payload, DECODE_LIMITS));
   } catch {
-    return payload.toString('latin1');
+    return payload.toString('latin1').replace(/[^\x20-\x7e]/g, '').trim();
   }
 }
 

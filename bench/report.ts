@@ -173,7 +173,7 @@ export function renderReport(input: ReportInput): string {
   lines.push(`- RSS: VmRSS from /proc/<pid>/status, idle = ${p.idleSettleMs} ms after initialize; under load = peak sampled every 50 ms during the 64-connection run.`);
   lines.push(`- serpent: the same bytes for both (written by our serializer): decode is \`serpent.loads\` against our`);
   lines.push('  `serpentSerializer.loads` (the daemon\'s options); encode re-serializes the decoded value (`serpent.dumps(...,');
-  lines.push(`  module_in_classname=True)\`, as Pyro4 does, against our \`serialize\`). Each repeated for at least ${p.serpentMs} ms per run; operations per second.`);
+  lines.push(`  module_in_classname=True)\`, as Pyro4 does, against our \`serialize\`). Each in a fresh process (Python, Node), repeated for at least ${p.serpentMs} ms per run after a warm-up of a quarter of that; operations per second.`);
   lines.push(`  Nested payload: ${input.payloadBytes.nested ?? 0} bytes (1030 records of mixed types, four levels deep).`);
   lines.push(`- Stop latency: ${p.stops} stops per run on each daemon. Start a 3000-step move, wait until report_status says Moving, wait a random`);
   lines.push('  20–120 ms, then time from just before the stop() call to the moment the halt command reaches the simulated');
