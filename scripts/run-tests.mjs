@@ -50,8 +50,8 @@ const result = spawnSync(
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? NaN);
 const skipped = tap.split('\n').filter((l) => /^\s*ok \d+ .* # SKIP/.test(l));
-if (skipped.length > 0 || count('skip') > 0) {
-  console.error(`\n${skipped.length || count('skip')} test(s) skipped; nothing may skip here (interop tests fail, never skip):`);
+if (skipped.length > 0 || count('skipped') > 0) {
+  console.error(`\n${skipped.length || count('skipped')} test(s) skipped; nothing may skip here (interop tests fail, never skip):`);
   for (const l of skipped) console.error('  ' + l.trim());
   process.exit(1);
 }
