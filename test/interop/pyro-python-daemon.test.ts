@@ -15,10 +15,10 @@ import {
   type PyValue,
 } from '../../src/pyro/index.js';
 import { fromRoot } from '../helpers/paths.js';
-import type { Running } from '../helpers/process.js';
 import { PYTHON, requirePythonPyro4 } from '../helpers/python.js';
 import { canon, normalize, pythonCorpus } from '../serpent/oracle.js';
-import { startLongLived, startTestDaemon, type TestDaemon } from '../pyro/harness.js';
+import { startTestDaemon, type TestDaemon } from '../pyro/harness.js';
+import { start, type Running } from '../helpers/process.js';
 import { tsValues } from '../pyro/test-object.js';
 
 interface PyDaemon {
@@ -29,7 +29,7 @@ interface PyDaemon {
 
 async function startPythonDaemon(opts: object = {}): Promise<PyDaemon> {
   requirePythonPyro4();
-  const run = startLongLived(PYTHON, [fromRoot('test', 'fixtures', 'pyro', 'daemon.py'), JSON.stringify({ lifetime: 150, ...opts })], 160_000);
+  const run = start(PYTHON, [fromRoot('test', 'fixtures', 'pyro', 'daemon.py'), JSON.stringify({ lifetime: 150, ...opts })], { lifetimeMs: 160_000 });
   const m = await run.waitFor(/URI (PYRO:\S+)/, 20_000);
   const uri = m[1] as string;
   return { run, uri, hostPort: uri.split('@')[1] as string };
@@ -295,7 +295,7 @@ describe("TypeScript PyroProxy -> Pyro4's own test echoserver", { timeout: 60_00
   let uri: string;
   before(async () => {
     requirePythonPyro4();
-    server = startLongLived(PYTHON, ['-m', 'Pyro4.test.echoserver', '-H', '127.0.0.1', '-p', '0'], 60_000);
+    server = start(PYTHON, ['-m', 'Pyro4.test.echoserver', '-H', '127.0.0.1', '-p', '0'], { lifetimeMs: 60_000 });
     uri = (await server.waitFor(/echo uri: (PYRO:\S+)/, 20_000))[1] as string;
   });
   after(async () => {

@@ -2,7 +2,6 @@
 // runner for the real Python Pyro4 client script (test/fixtures/pyro/client.py) as a child process.
 import { PyroDaemon } from '../../src/pyro/index.js';
 import { fromRoot } from '../helpers/paths.js';
-import { spawn } from 'node:child_process';
 import { start, type Running } from '../helpers/process.js';
 import { PYTHON, requirePythonPyro4 } from '../helpers/python.js';
 import { OBJECT_ID, newState, testObject, type TestState } from './test-object.js';
@@ -59,76 +58,3 @@ export interface PyErrorInfo {
 
 export type Attempt = { ok: true; value: unknown } | { ok: false; error: PyErrorInfo };
 
-/**
- * A long-lived child process for a `before` hook. (test/helpers/process.ts `start()` registers its
- * kill-all `after` hook in whichever test context makes the first call, so a process first started
- * inside a `before` hook is killed as soon as that hook returns.) The caller stops it in `after`;
- * `lifetimeMs` bounds it regardless, and it is killed if this test process exits.
- */
-export function startLongLived(command: string, args: string[], lifetimeMs: number): Running {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), lifetimeMs);
-  timer.unref();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      process.removeListener('exit', killOnExit);
-      resolve({ code, signal });
-    });
-  });
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor(pattern, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const m = (out + '\n' + err).match(pattern);
-          if (m) {
-            cleanup();
-            resolve(m);
-          }
-          return m !== null;
-        };
-        const onData = (): void => void check();
-        const onExit = (): void => {
-          if (!check()) {
-            cleanup();
-            reject(new Error(`process exited before ${pattern}; stdout: ${out}\nstderr: ${err}`));
-          }
-        };
-        const t = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; stdout: ${out}\nstderr: ${err}`));
-        }, timeoutMs);
-        const cleanup = (): void => {
-          clearTimeout(t);
-          child.stdout.removeListener('data', onData);
-          child.stderr.removeListener('data', onData);
-          child.removeListener('exit', onExit);
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('exit', onExit);
-        check();
-      });
-    },
-    async stop(graceMs = 5_000) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        t.unref();
-      }
-      return exited;
-    },
-  };
-}
