@@ -175,7 +175,7 @@ export function renderReport(input: ReportInput): string {
   lines.push('  `serpentSerializer.loads` (the daemon\'s options); encode re-serializes the decoded value (`serpent.dumps(...,');
   lines.push(`  module_in_classname=True)\`, as Pyro4 does, against our \`serialize\`). Each in a fresh process (Python, Node), repeated for at least ${p.serpentMs} ms per run after a warm-up of a quarter of that; operations per second.`);
   lines.push(`  Nested payload: ${input.payloadBytes.nested ?? 0} bytes (1030 records of mixed types, four levels deep).`);
-  lines.push(`- Stop latency: ${p.stops} stops per run on each daemon. Start a 3000-step move, wait until report_status says Moving, wait a random`);
+  lines.push(`- Stop latency: ${p.stops} stops per run on each daemon, pooled: the cell is the median over all ${p.stops * input.runs} stops and (min–max) over stops. Start a 3000-step move, wait until report_status says Moving, wait a random`);
   lines.push('  20–120 ms, then time from just before the stop() call to the moment the halt command reaches the simulated');
   lines.push('  device (both sides read CLOCK_MONOTONIC). The device side is an instrumented build of each daemon that prints');
   lines.push('  `HALT <ns>` when the halt arrives: `focusd_reference.py --report-halts` and `bench/instrumented-focusd.ts`.');
