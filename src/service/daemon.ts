@@ -77,7 +77,9 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
   });
 
   const isControl = controlIpCheck(config.controlIps);
-  const daemon = new PyroDaemon({ host, port });
+  // Wire-level trouble (bad frames, refused handshakes, dropped clients) goes to the journal only,
+  // never to the observatory log: it is about a client, not the focuser.
+  const daemon = new PyroDaemon({ host, port, logger: focusdLog.local.child({ component: 'pyro' }) });
   daemon.register(objectId, focuserObject(service, isControl));
   if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
   let bound: { host: string; port: number };
