@@ -9,6 +9,7 @@ import {
   PyTuple,
   encodeMessage,
   isPlainObject,
+  jsonLoads,
   parse,
   pyObject,
   serialize,
@@ -58,7 +59,14 @@ export interface Reply {
 
 /** Reads a RESULT/CONNECT* frame's serpent payload, and the exception it carries if flagged. */
 export function readReply(message: Message): Reply {
-  const value = message.serializerId === 1 && message.payload.length > 0 ? parse(message.payload) : message.payload.toString('utf8');
+  const value =
+    message.payload.length === 0
+      ? null
+      : message.serializerId === 1
+        ? parse(message.payload)
+        : message.serializerId === 2
+          ? jsonLoads(message.payload)
+          : message.payload.toString('utf8');
   let exception: Reply['exception'] = null;
   if (message.flags & Flags.EXCEPTION && isPlainObject(value)) {
     const args = value['args'];
