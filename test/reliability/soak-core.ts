@@ -248,14 +248,16 @@ export async function runSoak(options: { connections: number; callsPerConnection
     if ((await setup.call(1, OBJ, 'initialize')).value !== 0) throw new Error('initialize failed');
     setup.destroy();
 
-    // Warm-up (JIT, pools, first allocations), then the baseline.
+    // Warm-up at the soak's own concurrency (JIT, socket buffers, and the V8 heap's high-water mark
+    // for that many connections), then the baseline: what the soak's volume adds on top is growth.
     const warm: SoakSummary = { connections: 0, calls: 0, byKind: {}, violations: [], durationMs: 0, rssBefore: 0, rssPeak: 0, rssAfter: 0, rssColdStart, logErrors: [], logWarnings: {} };
-    await Promise.all(Array.from({ length: 20 }, (_, i) => soakConnection(focusd.port, 200, options.seed + 1_000_000 + i, warm)));
+    const warmCalls = Math.min(100, options.callsPerConnection);
+    await Promise.all(Array.from({ length: options.connections }, (_, i) => soakConnection(focusd.port, warmCalls, options.seed + 1_000_000 + i, warm)));
     if (warm.violations.length > 0) throw new Error(`warm-up violations:\n${warm.violations.slice(0, 10).join('\n')}`);
     await sleep(2_000);
     const tally: SoakSummary = { ...warm, connections: 0, calls: 0, byKind: {}, violations: [], rssBefore: focusd.rss() };
     tally.rssPeak = tally.rssBefore;
-    say(`focusd RSS: ${mb(rssColdStart)} at start, ${mb(tally.rssBefore)} after warm-up (baseline)`);
+    say(`focusd RSS: ${mb(rssColdStart)} at start, ${mb(tally.rssBefore)} after a warm-up of ${options.connections} x ${warmCalls} calls (baseline)`);
 
     const started = Date.now();
     const sampler = setInterval(() => {
@@ -302,7 +304,7 @@ export function describeSoak(s: SoakSummary): string[] {
     lines.push(`  ${kind.padEnd(18)} ${Object.entries(answers).map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   }
   const growth = ((s.rssAfter - s.rssBefore) / s.rssBefore) * 100;
-  lines.push(`focusd RSS: ${mb(s.rssColdStart)} at start, ${mb(s.rssBefore)} before (after warm-up), peak ${mb(s.rssPeak)}, ${mb(s.rssAfter)} after (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`);
+  lines.push(`focusd RSS: ${mb(s.rssColdStart)} at start, ${mb(s.rssBefore)} before (after the warm-up), peak ${mb(s.rssPeak)}, ${mb(s.rssAfter)} after (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`);
   lines.push(`daemon log: ${s.logErrors.length} error lines; warnings: ${JSON.stringify(s.logWarnings)}`);
   lines.push(s.violations.length === 0 ? 'violations: none' : `violations: ${s.violations.length}\n  ${s.violations.slice(0, 20).join('\n  ')}`);
   return lines;
