@@ -3,9 +3,12 @@ import { after } from 'node:test';
 
 export interface Running {
   child: ChildProcess;
+  pid: number;
   /** Everything the process has written so far. */
   stdout(): string;
   stderr(): string;
+  /** stdout so far, split into lines. */
+  lines(): string[];
   /** Resolves with the first stdout/stderr line matching `pattern`, rejects after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or signal name) once the process has ended. */
@@ -15,19 +18,25 @@ export interface Running {
 }
 
 const live = new Set<ChildProcess>();
-// Registered when this module is first imported (top level of the test file), so the hook belongs
-// to the file's root and not to whichever test or before() hook happens to start the first child.
-after(() => {
+const killAll = (): void => {
   for (const c of live) c.kill('SIGKILL');
-});
+};
+process.on('exit', killAll);
+// Under the test runner (which sets NODE_TEST_CONTEXT), children also end with the file's tests:
+// the hook is registered when this module is imported, so it belongs to the file's root and not to
+// whichever test or before() hook starts the first child. Plain scripts (bench, soak) get no hook,
+// which would otherwise make them print an empty test report.
+if (process.env.NODE_TEST_CONTEXT) after(killAll);
 
 /**
- * Starts a child process that the test file always cleans up: every process started here is
- * killed when the file's tests end, and a hard `lifetimeMs` bounds it even if the test hangs.
+ * Starts a child process that is always cleaned up: every process started here is killed when the
+ * test file's tests end (or the script exits), and a hard `lifetimeMs` bounds it even if the
+ * caller hangs.
  */
 export function start(command: string, args: string[], options: SpawnOptions & { lifetimeMs?: number } = {}): Running {
   const { lifetimeMs = 120_000, ...spawnOptions } = options;
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
   live.add(child);
   let out = '';
   let err = '';
@@ -54,8 +63,10 @@ export function start(command: string, args: string[], options: SpawnOptions & {
   });
   return {
     child,
+    pid: child.pid,
     stdout: () => out,
     stderr: () => err,
+    lines: () => out.split('\n'),
     exited,
     waitFor(pattern, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
