@@ -1,7 +1,8 @@
 // Raw Pyro4 frames for the tests, written here from the wire facts (../shared/reference/pyro4-wire.md)
 // and not with src/pyro/message, so a test can send what no correct encoder would (wrong magic,
 // bad checksum, lying lengths) and read replies without trusting the decoder under test.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { FrameSocket, openSocket } from '../helpers/frame-socket.js';
 import { createHmac } from 'node:crypto';
 
 export const T = { CONNECT: 1, CONNECTOK: 2, CONNECTFAIL: 3, INVOKE: 4, RESULT: 5, PING: 6 } as const;
@@ -102,110 +103,28 @@ export function parseFrames(buf: Buffer): { frames: RawFrame[]; rest: Buffer } {
   return { frames, rest: buf.subarray(at) };
 }
 
-/** A plain TCP client that sends bytes and collects whole reply frames, bounded in time. */
-export class RawConnection {
+/** A plain TCP client that sends bytes and collects whole reply frames (parsed independently of src/pyro). */
+export class RawConnection extends FrameSocket<RawFrame> {
   private buffer: Buffer = Buffer.alloc(0);
-  private readonly frames: RawFrame[] = [];
-  private waiters: Array<() => void> = [];
-  private closedFlag = false;
-  readonly closed: Promise<void>;
-  error: Error | null = null;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, d]);
-      try {
-        const { frames, rest } = parseFrames(this.buffer);
-        this.frames.push(...frames);
+  private constructor(socket: Socket) {
+    super(
+      socket,
+      (chunk) => {
+        const { frames, rest } = parseFrames(Buffer.concat([this.buffer, chunk]));
         this.buffer = rest;
-      } catch (e) {
-        this.error = e as Error;
-      }
-      this.wake();
-    });
-    socket.on('error', (e) => {
-      this.error ??= e;
-    });
-    this.closed = new Promise((resolve) => {
-      socket.on('close', () => {
-        this.closedFlag = true;
-        this.wake();
-        resolve();
-      });
-    });
+        return frames;
+      },
+      { recordSocketErrors: true },
+    );
   }
 
-  static open(port: number, host = '127.0.0.1', timeoutMs = 5_000): Promise<RawConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`raw connect to ${host}:${port} timed out`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(new RawConnection(socket));
-      });
-      socket.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
-  }
-
-  get isClosed(): boolean {
-    return this.closedFlag;
+  static async open(port: number, host = '127.0.0.1', timeoutMs = 5_000): Promise<RawConnection> {
+    return new RawConnection(await openSocket(port, host, { timeoutMs }));
   }
 
   /** Bytes received that do not (yet) make a whole frame. */
   get leftover(): Buffer {
     return this.buffer;
-  }
-
-  send(bytes: Uint8Array): void {
-    this.socket.write(bytes);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /**
-   * The next reply frame, or `'closed'` when the peer closed first; rejects after `timeoutMs`
-   * (a daemon that neither answers nor closes is a failure).
-   */
-  async next(timeoutMs = 5_000): Promise<RawFrame | 'closed'> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.error) throw this.error;
-      const f = this.frames.shift();
-      if (f) return f;
-      if (this.closedFlag) return 'closed';
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply frame and no close within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Resolves once the peer has closed the connection (any frames before that are returned). */
-  async untilClosed(timeoutMs = 5_000): Promise<RawFrame[]> {
-    const got: RawFrame[] = [];
-    for (;;) {
-      const f = await this.next(timeoutMs);
-      if (f === 'closed') return got;
-      got.push(f);
-    }
-  }
-
-  destroy(): void {
-    this.socket.destroy();
   }
 }

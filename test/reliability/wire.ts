@@ -1,7 +1,8 @@
 // A minimal Pyro4 wire client for the reliability and security tests: real TCP sockets (optionally
 // from a chosen local address or over IPv6), frames built with src/pyro's encoder (which the frame
 // and interop tests check against Pyro4 itself), replies read with a MessageDecoder.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { FrameSocket, openSocket } from '../helpers/frame-socket.js';
 import {
   Flags,
   MessageDecoder,
@@ -76,83 +77,14 @@ export function readReply(message: Message): Reply {
   return { message, value, exception };
 }
 
-export class WireClient {
-  private readonly decoder = new MessageDecoder({ maxMessageSize: 1 << 26 });
-  private readonly replies: Message[] = [];
-  private waiters: Array<() => void> = [];
-  private closedFlag = false;
-  problem: Error | null = null;
-
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      try {
-        this.replies.push(...this.decoder.push(d));
-      } catch (e) {
-        this.problem = e as Error;
-      }
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.closedFlag = true;
-      this.wake();
-    });
+export class WireClient extends FrameSocket<Message> {
+  private constructor(socket: Socket) {
+    const decoder = new MessageDecoder({ maxMessageSize: 1 << 26 });
+    super(socket, (chunk) => decoder.push(chunk));
   }
 
-  static open(port: number, host = '127.0.0.1', options: { localAddress?: string; timeoutMs?: number } = {}): Promise<WireClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${host}:${port} timed out`));
-      }, options.timeoutMs ?? 5_000);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(new WireClient(socket));
-      });
-      socket.once('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-    });
-  }
-
-  get isClosed(): boolean {
-    return this.closedFlag;
-  }
-
-  get localAddress(): string | undefined {
-    return this.socket.localAddress;
-  }
-
-  send(bytes: Uint8Array): void {
-    this.socket.write(bytes);
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /** The next frame, or 'closed'; rejects after `timeoutMs` with neither. */
-  async next(timeoutMs = 5_000): Promise<Message | 'closed'> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.problem) throw this.problem;
-      const m = this.replies.shift();
-      if (m) return m;
-      if (this.closedFlag) return 'closed';
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`neither a reply nor a close within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  static async open(port: number, host = '127.0.0.1', options: { localAddress?: string; timeoutMs?: number } = {}): Promise<WireClient> {
+    return new WireClient(await openSocket(port, host, options));
   }
 
   /** The next frame, which must be there (not a close). */
@@ -160,16 +92,6 @@ export class WireClient {
     const m = await this.next(timeoutMs);
     if (m === 'closed') throw new Error('the daemon closed the connection instead of replying');
     return readReply(m);
-  }
-
-  /** Frames until the daemon closes; rejects if it has not closed within `timeoutMs`. */
-  async untilClosed(timeoutMs = 5_000): Promise<Message[]> {
-    const got: Message[] = [];
-    for (;;) {
-      const m = await this.next(timeoutMs);
-      if (m === 'closed') return got;
-      got.push(m);
-    }
   }
 
   /** Connects and completes the handshake for `objectId`. */
@@ -190,9 +112,5 @@ export class WireClient {
     const r = await this.reply();
     if (r.message.seq !== seq) throw new Error(`reply seq ${r.message.seq} for request ${seq}`);
     return r;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
   }
 }
