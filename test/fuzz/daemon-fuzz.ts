@@ -3,12 +3,13 @@
 // ending each connection in one of several rude ways. After every batch the child must still be
 // alive, a clean PyroProxy call must be answered, and the daemon's connection count must fall back
 // (no leaked connection). Everything the daemon sends back must be a well-formed reply frame.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { MessageDecoder, MessageType, PyroProxy, ProtocolError, pyObject, serialize } from '../../src/pyro/index.js';
 import { fromRoot } from '../helpers/paths.js';
+import { start } from '../helpers/process.js';
 import { FUZZ_OBJECT, chunk, chunking, encodeSpec, mutatedFrame, mutation, mutate } from './generators.js';
 
 export interface FuzzChild {
@@ -20,28 +21,16 @@ export interface FuzzChild {
 
 /** Starts dist/test/fuzz/daemon-child.js and waits for its port. */
 export async function startFuzzChild(hmacKey = ''): Promise<FuzzChild> {
-  const child = spawn(process.execPath, [fromRoot('dist', 'test', 'fuzz', 'daemon-child.js'), hmacKey], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 3_600_000);
-  killer.unref();
-  const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(killer), resolve())));
-  const deadline = Date.now() + 15_000;
-  while (!/LISTENING (\d+)/.test(out)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`fuzz daemon did not start: ${out}\n${err}`);
-    await sleep(20);
-  }
-  const port = Number(/LISTENING (\d+)/.exec(out)?.[1]);
+  const run = start(process.execPath, [fromRoot('dist', 'test', 'fuzz', 'daemon-child.js'), hmacKey], { lifetimeMs: 3_600_000 });
+  const m = await run.waitFor(/LISTENING (\d+)/, 15_000);
   return {
-    child,
-    port,
-    stderr: () => err,
+    child: run.child,
+    port: Number(m[1]),
+    stderr: run.stderr,
     async stop() {
-      child.stdin?.end();
-      const t = setTimeout(() => child.kill('SIGKILL'), 3_000);
-      await exited;
+      run.child.stdin?.end(); // the child exits when its stdin closes
+      const t = setTimeout(() => run.child.kill('SIGKILL'), 3_000);
+      await run.exited;
       clearTimeout(t);
     },
   };

@@ -3,14 +3,17 @@
 // loopback, and every connection makes a seeded mix of report_status, set_focus, stop and bad calls
 // (unknown and private methods, wrong arguments, an unknown object, pings) one after another,
 // checking that each request gets exactly one answer, with its seq, of the right kind. Node:test is
-// deliberately not imported here, so the standalone script prints nothing but its own report.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// not imported here (test/helpers/process.ts hooks into it only under the test runner), so the
+// standalone script prints nothing but its own report.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MessageType, encodeMessage, isPlainObject, type PyValue } from '../../src/pyro/index.js';
+import { rssKb } from '../../bench/child.js';
 import { focusdBin } from '../helpers/paths.js';
+import { start } from '../helpers/process.js';
 import { WireClient, readReply } from './wire.js';
 
 const OBJ = 'soak_focuser_daemon';
@@ -30,36 +33,19 @@ export async function startSoakFocusd(): Promise<SoakFocusd> {
   writeFileSync(phonebook, JSON.stringify({ daemons: { soak_focuser: { object_id: OBJ, host: '127.0.0.1', port: 0 } } }));
   const config = join(dir, 'soak.json');
   writeFileSync(config, JSON.stringify({ daemon: 'soak_focuser', log_name: 'focusd@soak', control_machines: ['LocalHost'], move_timeout: 20 }));
-  const child = spawn(process.execPath, [focusdBin, '--simulate', config], {
+  const run = start(process.execPath, [focusdBin, '--simulate', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FOCUSD_PHONEBOOK: phonebook, FOCUSD_PHONEBOOK_DIR: '', FOCUSD_LOG_DAEMON: 'none' },
+    lifetimeMs: 3_600_000,
   });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 3_600_000);
-  killer.unref();
-  const exited = new Promise<void>((resolve) => child.on('exit', () => (clearTimeout(killer), resolve())));
-  const deadline = Date.now() + 20_000;
-  let m: RegExpExecArray | null;
-  while (!(m = /Starting daemon PYRO:\S+@127\.0\.0\.1:(\d+)/.exec(out))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`focusd did not start:\n${out}\n${err}`);
-    await sleep(20);
-  }
+  const m = await run.waitFor(/Starting daemon PYRO:\S+@127\.0\.0\.1:(\d+)/, 20_000);
   return {
-    child,
+    child: run.child,
     port: Number(m[1]),
-    stdout: () => out,
-    rss() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
-    },
+    stdout: run.stdout,
+    rss: () => rssKb(run.pid) * 1024,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(t);
+      await run.stop(5_000);
     },
   };
 }
