@@ -43,6 +43,10 @@ export interface SimulatedOptions {
   controlMachines?: string[];
   /** The phone book's default_timeout for focus (seconds). */
   defaultTimeout?: number;
+  /** Run this focusd executable (e.g. one extracted from the RPM) instead of the checkout's bin/focusd. */
+  focusd?: string;
+  /** Pass --simulate (default true); without it focusd drives real USB hardware. */
+  simulate?: boolean;
 }
 
 /**
@@ -55,7 +59,10 @@ export async function startSimulated(options: SimulatedOptions = {}): Promise<Si
     ...(options.moveTimeout !== undefined ? { moveTimeout: options.moveTimeout } : {}),
     ...(options.controlMachines !== undefined ? { controlMachines: options.controlMachines } : {}),
   });
-  const proc = start(process.execPath, [focusdBin, '--simulate', config], { env, lifetimeMs: 110_000 });
+  const flags = options.simulate === false ? [config] : ['--simulate', config];
+  const proc = options.focusd
+    ? start(options.focusd, flags, { env, lifetimeMs: 110_000 })
+    : start(process.execPath, [focusdBin, ...flags], { env, lifetimeMs: 110_000 });
   const uri = (await proc.waitFor(/Starting daemon (PYRO:[^\s"]+)/))[1] as string;
   const book = portPhoneBook(dir, 'e2e_focuser', 'e2e_focuser_daemon', portOf(uri), options.defaultTimeout ?? 5);
   const focusEnv = { ...cleanEnv(env), FOCUSD_PHONEBOOK: `${env.FOCUSD_PHONEBOOK}:${book}`, FOCUSD_CONFIG_PATH: config };
