@@ -150,10 +150,30 @@ export class Connection {
         const message = this.queue.shift() as Message;
         if (this.phase === Phase.Handshake) this.handshake(message);
         else await this.request(message);
+        await this.drained();
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * A client that sends requests but does not read the replies stops being read from (and so
+   * answered) until it catches up: its unread replies never grow past the socket's buffer.
+   */
+  private async drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.phase === Phase.Closed) return;
+    this.socket.pause();
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+    if ((this.phase as Phase) !== Phase.Closed) this.socket.resume();
   }
 
   private handshake(message: Message): void {
