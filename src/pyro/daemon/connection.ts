@@ -152,6 +152,10 @@ export class Connection {
         else await this.request(message);
         await this.drained();
       }
+    } catch (e) {
+      // Only a bug can get here; it costs this client its connection, never the daemon.
+      this.log('error', { err: (e as Error).stack ?? String(e) }, 'internal error while serving a request');
+      this.drop('internal error');
     } finally {
       this.busy = false;
     }
@@ -326,9 +330,14 @@ export class Connection {
     try {
       payload = frame.serializer.dumps(frame.value);
     } catch (e) {
-      if (frame.flags & Flags.EXCEPTION) throw e;
-      this.log('warn', { err: (e as Error).message }, 'result could not be serialized');
-      payload = frame.serializer.dumps(exceptionDict(exceptionInfo(e, 'serializing the result')));
+      // As Pyro4 does: a result that cannot be serialized becomes an exception, and an exception
+      // that cannot be serialized becomes a PyroError saying so.
+      this.log('warn', { err: (e as Error).message }, 'reply could not be serialized');
+      const info =
+        frame.flags & Flags.EXCEPTION
+          ? { pythonClass: 'Pyro4.errors.PyroError', args: [`Error serializing exception: ${(e as Error).message}`], traceback: [] }
+          : exceptionInfo(e, 'serializing the result');
+      payload = frame.serializer.dumps(exceptionDict(info));
       flags |= Flags.EXCEPTION;
     }
     if (frame.compress) {
