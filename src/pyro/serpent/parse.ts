@@ -1,6 +1,7 @@
 import { SerpentParseError } from './errors.js';
 import { LexError, Lexer, normalizeInt, T_BYTES, T_END, T_FLOAT, T_IMAG, T_INT, T_NAME, T_NEWLINE, T_OP, T_STR } from './lexer.js';
-import { hashKey, PyComplex, PyDict, PyFloat, pyObject, PySet, PyTuple, type PyObject, type PyValue } from './values.js';
+import { makeDict, makeSet } from './dicts.js';
+import { hashKey, PyComplex, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
 
 export interface ParseOptions {
   /** Deepest bracket nesting accepted (default 1000). Deeper input is a SerpentParseError. */
@@ -309,47 +310,8 @@ class Parser {
         return [f.items, K_OTHER];
       default:
         // `{}` is a dict; `{x}` (no ':' seen) is a set.
-        return f.isDict === true || f.items.length === 0 ? [this.makeDict(f), K_UNHASHABLE] : [this.makeSet(f), K_OTHER];
+        return f.isDict === true || f.items.length === 0 ? [makeDict(f.items), K_UNHASHABLE] : [makeSet(f.items), K_OTHER];
     }
-  }
-
-  private makeSet(f: Frame): PySet {
-    const seen = new Set<string>();
-    const items: PyValue[] = [];
-    for (const item of f.items) {
-      const k = hashKey(item)!;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      items.push(item);
-    }
-    return new PySet(items);
-  }
-
-  private makeDict(f: Frame): PyValue {
-    const items = f.items;
-    let allStr = true;
-    for (let i = 0; i < items.length; i += 2) {
-      if (typeof items[i] !== 'string') {
-        allStr = false;
-        break;
-      }
-    }
-    if (allStr) {
-      const o = pyObject();
-      for (let i = 0; i < items.length; i += 2) o[items[i] as string] = items[i + 1]!;
-      return special(o);
-    }
-    const index = new Map<string, number>();
-    const entries: [PyValue, PyValue][] = [];
-    for (let i = 0; i < items.length; i += 2) {
-      const k = hashKey(items[i]!)!;
-      const at = index.get(k);
-      if (at === undefined) {
-        index.set(k, entries.length);
-        entries.push([items[i]!, items[i + 1]!]);
-      } else entries[at]![1] = items[i + 1]!; // Python keeps the first key and the last value
-    }
-    return new PyDict(entries);
   }
 
   /** A literal that is not a bracket: number (maybe signed), string, bytes, True/False/None, set(). */
@@ -458,35 +420,4 @@ function typeName(v: PyValue): string {
   if (v instanceof PySet) return 'set';
   if (v instanceof PyTuple) return 'tuple (holding an unhashable value)';
   return 'dict';
-}
-
-/** Strict padded base64 (a loop: a regex over megabytes of data would exhaust the stack). */
-function isBase64(s: string): boolean {
-  const n = s.length;
-  if (n % 4 !== 0) return false;
-  let end = n;
-  if (n > 0 && s.charCodeAt(n - 1) === 61) end = s.charCodeAt(n - 2) === 61 ? n - 2 : n - 1;
-  for (let i = 0; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47)) return false;
-  }
-  return true;
-}
-const PY_FLOAT_WORD = /^\s*([+-]?)(nan|inf|infinity)\s*$/i;
-
-/** Pyro4's decoding of serpent's encodings: the base64 bytes dict and the float class dict. */
-function special(o: PyObject): PyValue {
-  const keys = Object.keys(o);
-  if (keys.length !== 2) return o;
-  if (o.encoding === 'base64' && typeof o.data === 'string' && isBase64(o.data)) return Buffer.from(o.data, 'base64');
-  if (o.__class__ === 'float' && typeof o.value === 'string') {
-    const m = PY_FLOAT_WORD.exec(o.value);
-    if (m) {
-      if (m[2]!.toLowerCase() === 'nan') return NaN;
-      return m[1] === '-' ? -Infinity : Infinity;
-    }
-    const t = o.value.trim().replace(/_/g, '');
-    if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(t)) return Number(t);
-  }
-  return o;
 }
