@@ -1,6 +1,7 @@
 import { SerpentParseError } from './errors.js';
 import { LexError, Lexer, normalizeInt, T_BYTES, T_END, T_FLOAT, T_IMAG, T_INT, T_NAME, T_NEWLINE, T_OP, T_STR } from './lexer.js';
 import { makeDict, makeSet } from './dicts.js';
+import { fastParse, NOT_FAST } from './fastparse.js';
 import { hashKey, PyComplex, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
 
 export interface ParseOptions {
@@ -59,6 +60,10 @@ export function parse(input: Uint8Array | string, options: ParseOptions = {}): P
   if (input.length > maxLength) {
     const unit = typeof input === 'string' ? 'characters' : 'bytes';
     throw new SerpentParseError(`input of ${input.length} ${unit} exceeds maxLength ${maxLength}`, 0, 1, 1);
+  }
+  if (typeof input !== 'string') {
+    const fast = fastParse(input, maxDepth, options.preserveFloats ?? false);
+    if (fast !== NOT_FAST) return fast;
   }
   let text: string;
   if (typeof input === 'string') {
