@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
 # Builds the four RPMs (server, client, common, data-warwick) with rpmbuild, as upstream's Makefile
-# does: version = UTC build date. The shared module is staged with production dependencies only
-# (`npm ci --omit=dev`), so the packages need nothing but Node.js >= 20.
+# does: version = UTC build date. The shared module is staged from a clean compile of src/ only
+# (packaging/tsconfig.json: no tests, benchmarks or source maps, nothing stale from dist/) with
+# production dependencies only (`npm ci --omit=dev`), so the packages need nothing but Node.js >= 20.
 #   RPM_OUT      where the .rpm files go (default: ./rpms)
 #   RPM_VERSION  version to stamp (default: date --utc +%Y%m%d%H%M%S)
-#   SKIP_BUILD=1 use the existing dist/ instead of running `npm run build`
+# Needs: node/npm with the dev dependencies installed (npm ci), rpmbuild (Rocky: rpm-build;
+# Debian: rpm). The spec has no BuildRequires, so Debian's rpmbuild needs no --nodeps.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${RPM_OUT:-$root/rpms}
 version=${RPM_VERSION:-$(date --utc +%Y%m%d%H%M%S)}
+case $version in
+  *[!0-9A-Za-z._+~]* | '') echo "build-rpms: bad RPM_VERSION '$version'" >&2; exit 2 ;;
+esac
+command -v rpmbuild >/dev/null || { echo "build-rpms: rpmbuild not found (install rpm-build, or rpm on Debian)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/focusd-rpm-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 cd "$root"
-[ "${SKIP_BUILD:-}" = 1 ] || npm run build --silent
-
 sources=$work/SOURCES
 module=$sources/module
-mkdir -p "$module/dist" "$module/config" "$out"
+mkdir -p "$module/config"
+"$root/node_modules/.bin/tsc" -p packaging/tsconfig.json --outDir "$module/dist"
 cp package.json package-lock.json "$module/"
-cp -r dist/src "$module/dist/src"
-find "$module/dist" -name '*.map' -delete
 cp -r bin "$module/bin"
 cp config/phonebook.json "$module/config/"
+# usb's native binding comes prebuilt in an optional dependency (@node-usb/usb-<platform>) that
+# npm picks for this machine: no install scripts, no compiler.
 (cd "$module" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline --silent)
 
 cp packaging/launcher.sh systemd/focusd@.service systemd/60-focusd-atlas.rules README.md config/warwick.json "$sources/"
@@ -31,9 +38,10 @@ cp completion/focus "$sources/completion-focus"
 rpmbuild --quiet \
   --define "_topdir $work" \
   --define "_sourcedir $sources" \
+  --define "_builddir $work/BUILD" \
   --define "_rpmdir $work/RPMS" \
   --define "_version $version" \
   --define "_binary_payload w9.gzdio" \
   -bb packaging/rockit-atlas-ts.spec
 find "$work/RPMS" -name '*.rpm' -exec mv {} "$out/" \;
-ls -1 "$out"/rockit-atlas-ts-*"$version"*.rpm
+ls -1 "$out"/rockit-atlas-ts-*-"$version"-*.rpm

@@ -1,11 +1,13 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulated } from '../cli/harness.js';
 import { fromRoot } from '../helpers/paths.js';
+import { start } from '../helpers/process.js';
+import { requirePythonPyro4 } from '../helpers/python.js';
 
 const PACKAGES = ['server', 'client', 'common', 'data-warwick'] as const;
 type Pkg = (typeof PACKAGES)[number];
@@ -19,6 +21,19 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
 const rpmQuery = (file: string, ...flags: string[]): string[] =>
   run('rpm', ['-qp', ...flags, file]).stdout.split('\n').filter((l) => l !== '');
 
+/** Requirements that need nothing beyond Node.js and a base system (no libusb, no npm, no python). */
+const BASE_REQUIREMENT = [
+  /^rpmlib\(/,
+  /^\/bin\/(ba)?sh$/,
+  /^\/usr\/bin\/env$/,
+  /^nodejs >= 1:20$/,
+  /^rockit-atlas-ts-common = \S+$/,
+  /^shadow-utils$/,
+  /^config\(rockit-atlas-ts-data-warwick\) = \S+$/,
+  // The usb binding's prebuilt .node: glibc and libgcc only (libusb is linked in statically).
+  /^(ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libgcc_s\.so\.1)(\(.*\))*$/,
+];
+
 describe('RPM packages', () => {
   let work: string;
   let rpmDir: string;
@@ -28,9 +43,9 @@ describe('RPM packages', () => {
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'focusd-packaging-'));
     rpmDir = join(work, 'rpms');
-    // npm test has just built dist/; the script stages it with production dependencies only.
+    // The script compiles src/ afresh into its staging area and adds production dependencies only.
     const built = run('bash', [fromRoot('packaging', 'build-rpms.sh')], {
-      env: { ...process.env, RPM_OUT: rpmDir, SKIP_BUILD: '1', RPM_VERSION: '20260101000000' },
+      env: { ...process.env, RPM_OUT: rpmDir, RPM_VERSION: '20260101000000' },
       timeoutMs: 180_000,
     });
     assert.equal(built.code, 0, `build-rpms.sh failed:\n${built.stdout}\n${built.stderr}`);
@@ -72,8 +87,10 @@ describe('RPM packages', () => {
   });
 
   test('file list: common holds the compiled module and production dependencies only', () => {
-    const files = rpmQuery(rpms.common, '-l');
     const m = '/usr/lib/rockit-atlas-ts';
+    const all = rpmQuery(rpms.common, '-l');
+    assert.ok(all.includes('/etc/focusd') && all.includes('/etc/focusd/phonebook.d'), 'owns the config directories');
+    const files = all.filter((f) => !f.startsWith('/etc/focusd'));
     for (const f of [
       `${m}/bin/focusd`,
       `${m}/bin/focus`,
@@ -107,6 +124,35 @@ describe('RPM packages', () => {
     assert.ok(rpmQuery(rpms.server, '-R').includes('shadow-utils'), 'the %pre script creates the focusd user');
     assert.deepEqual(rpmQuery(rpms['data-warwick'], '--conflicts'), ['rockit-atlas-data-warwick']);
     assert.ok(!rpmQuery(rpms['data-warwick'], '-R').some((r) => r.startsWith('nodejs')), 'data has no runtime');
+    for (const pkg of PACKAGES) {
+      for (const req of rpmQuery(rpms[pkg], '-R')) {
+        assert.ok(BASE_REQUIREMENT.some((re) => re.test(req)), `${pkg} requires ${req}: more than Node.js >= 20 and a base system`);
+      }
+    }
+  });
+
+  test('the launchers run the bundled module with the node installed beside them (/usr/bin/node), not PATH\'s', () => {
+    // In the extracted tree, usr/bin/node stands for the nodejs package's /usr/bin/node.
+    const beside = join(root, 'usr/bin/node');
+    symlinkSync(process.execPath, beside);
+    try {
+      // PATH holds the shell tools the launcher uses and no node.
+      const tools = join(work, 'tools');
+      mkdirSync(tools, { recursive: true });
+      for (const tool of ['readlink', 'dirname', 'basename']) {
+        const found = run('sh', ['-c', `command -v ${tool}`]).stdout.trim();
+        if (!existsSync(join(tools, tool))) symlinkSync(found, join(tools, tool));
+      }
+      const env: NodeJS.ProcessEnv = { PATH: tools, HOME: work };
+      for (const bin of ['focus', 'focusd']) {
+        const help = run(join(root, 'usr/bin', bin), ['--help'], { env });
+        assert.equal(help.code, 0, `${bin}: ${help.stderr}`);
+        assert.match(help.stdout, /^Usage: /m, bin);
+      }
+    } finally {
+      rmSync(beside);
+    }
+    assert.equal(readFileSync(join(root, 'usr/share/bash-completion/completions/focus'), 'utf8'), readFileSync(fromRoot('completion', 'focus'), 'utf8'), 'the project\'s completion');
   });
 
   test('the server package creates the focusd system user and group the unit and udev rule name', () => {
@@ -163,6 +209,34 @@ describe('RPM packages', () => {
     }
     const ended = await t.proc.exited;
     assert.equal(ended.code, 0, t.proc.stderr());
+  });
+
+  test('the upstream warwick.json, installed unchanged, runs the extracted focusd (its daemon and control machine put on loopback)', async () => {
+    requirePythonPyro4();
+    const dir = mkdtempSync(join(work, 'warwick-'));
+    const config = join(root, 'etc/focusd/warwick.json');
+    const loopback = join(dir, 'loopback.json');
+    writeFileSync(loopback, JSON.stringify({
+      machines: { WarwickTCS: '127.0.0.1' },
+      daemons: { warwick_focuser: { object_id: 'warwick_focuser_daemon', host: '127.0.0.1', port: 0 } },
+    }));
+    const env: NodeJS.ProcessEnv = { ...process.env, FOCUSD_PHONEBOOK: loopback, FOCUSD_PHONEBOOK_DIR: '', FOCUSD_LOG_DAEMON: 'none' };
+    const proc = start(join(root, 'usr/bin/focusd'), ['--simulate', config], { env, lifetimeMs: 60_000 });
+    try {
+      const uri = (await proc.waitFor(/Starting daemon (PYRO:[^\s"]+)/))[1] as string;
+      const port = Number(/^PYRO:warwick_focuser_daemon@127\.0\.0\.1:(\d+)$/.exec(uri)?.[1]);
+      assert.ok(port > 0, uri);
+      const withPort = join(dir, 'port.json');
+      writeFileSync(withPort, JSON.stringify({ daemons: { warwick_focuser: { object_id: 'warwick_focuser_daemon', host: '127.0.0.1', port } } }));
+      const focusEnv = { ...env, FOCUSD_PHONEBOOK: `${loopback}:${withPort}`, FOCUSD_CONFIG_PATH: config, NO_COLOR: '1' };
+      const focus = join(root, 'usr/bin/focus');
+      const init = run(focus, ['init'], { env: focusEnv });
+      assert.equal(init.code, 0, init.stderr);
+      const status = run(focus, ['status'], { env: focusEnv });
+      assert.match(status.stdout, /^Focuser is IDLE \(\d{6} steps\)\n/, status.stderr);
+    } finally {
+      await proc.stop();
+    }
   });
 
   test('without --simulate the extracted focusd loads the bundled USB binding: no focuser here, init is 4', async () => {
