@@ -34,6 +34,25 @@ const BASE_REQUIREMENT = [
   /^(ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libgcc_s\.so\.1)(\(.*\))*$/,
 ];
 
+/** A unit file as section -> key -> values (in order; comments and blank lines dropped). */
+function parseUnit(text: string): Record<string, Record<string, string[]>> {
+  const sections: Record<string, Record<string, string[]>> = {};
+  let current: Record<string, string[]> | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      current = sections[header[1] as string] ??= {};
+      continue;
+    }
+    const eq = line.indexOf('=');
+    assert.ok(current && eq > 0, `not a unit file line: ${raw}`);
+    (current[line.slice(0, eq).trim()] ??= []).push(line.slice(eq + 1).trim());
+  }
+  return sections;
+}
+
 describe('RPM packages', () => {
   let work: string;
   let rpmDir: string;
@@ -167,21 +186,45 @@ describe('RPM packages', () => {
   });
 
   test('the unit runs our focusd on /etc/focusd/<instance>.json, restarts on failure, and is hardened', () => {
-    const unit = readFileSync(join(root, 'usr/lib/systemd/system/focusd@.service'), 'utf8');
-    for (const line of [
-      'ExecStart=/usr/bin/focusd /etc/focusd/%i.json',
-      'Restart=on-failure',
-      'After=network-online.target',
-      'Wants=network-online.target',
-      'NoNewPrivileges=yes',
-      'ProtectSystem=strict',
-      'ProtectHome=yes',
-      'PrivateTmp=yes',
-      'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
-      'DeviceAllow=char-usb_device rw',
-      'WantedBy=multi-user.target',
-    ]) {
-      assert.ok(unit.split('\n').includes(line), `missing: ${line}`);
+    const unit = parseUnit(readFileSync(join(root, 'usr/lib/systemd/system/focusd@.service'), 'utf8'));
+    const expected: Record<string, Record<string, string>> = {
+      Unit: { After: 'network-online.target', Wants: 'network-online.target' },
+      Service: {
+        Type: 'simple',
+        ExecStart: '/usr/bin/focusd /etc/focusd/%i.json',
+        Restart: 'on-failure',
+        RestartSec: '5',
+        User: 'focusd',
+        Group: 'focusd',
+        SyslogIdentifier: 'focusd@%i',
+        Environment: 'NODE_ENV=production',
+        NoNewPrivileges: 'yes',
+        ProtectSystem: 'strict',
+        ProtectHome: 'yes',
+        PrivateTmp: 'yes',
+        ProtectKernelTunables: 'yes',
+        ProtectControlGroups: 'yes',
+        RestrictRealtime: 'yes',
+        LockPersonality: 'yes',
+        // V8's JIT writes and then executes code: with W^X enforced node cannot start.
+        MemoryDenyWriteExecute: 'no',
+        // Sockets to bind the Pyro port (inet) and netlink for USB hotplug events.
+        RestrictAddressFamilies: 'AF_INET AF_INET6 AF_UNIX AF_NETLINK',
+        // closed: only the standard pseudo devices (/dev/null, /dev/urandom...) plus the USB nodes.
+        DevicePolicy: 'closed',
+        DeviceAllow: 'char-usb_device rw',
+      },
+      Install: { WantedBy: 'multi-user.target' },
+    };
+    for (const [section, keys] of Object.entries(expected)) {
+      for (const [key, value] of Object.entries(keys)) {
+        assert.deepEqual(unit[section]?.[key], [value], `[${section}] ${key}`);
+      }
+    }
+    // Nothing that would hide the focuser or forbid the port: no PrivateDevices, no PrivateNetwork,
+    // no IP address deny list.
+    for (const key of ['PrivateDevices', 'PrivateNetwork', 'IPAddressDeny', 'PrivateUsers']) {
+      assert.equal(unit.Service?.[key], undefined, `${key} must not be set`);
     }
   });
 
