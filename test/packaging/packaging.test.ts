@@ -185,6 +185,20 @@ describe('RPM packages', () => {
     assert.match(rule, /ATTRS\{idVendor\}=="0f18", ATTRS\{idProduct\}=="0006".*GROUP="focusd"/);
   });
 
+  test('the server scriptlets are valid sh; removal (not upgrade) stops the running instances', () => {
+    const tags = { pre: '%{PREIN}', post: '%{POSTIN}', preun: '%{PREUN}', postun: '%{POSTUN}' };
+    const body: Record<string, string> = {};
+    for (const [name, tag] of Object.entries(tags)) {
+      body[name] = run('rpm', ['-qp', '--qf', tag, rpms.server]).stdout;
+      assert.notEqual(body[name], '(none)', `no %${name} script`);
+      const syntax = spawnSync('sh', ['-n'], { input: body[name], encoding: 'utf8' });
+      assert.equal(syntax.status, 0, `%${name}: ${syntax.stderr}`);
+    }
+    assert.match(body.pre ?? '', /useradd -r -g focusd -d \/ -s \/sbin\/nologin .*focusd$/m, 'a system user without a login or home');
+    assert.match(body.preun ?? '', /if \[ "\$1" -eq 0 \]; then\s+systemctl stop 'focusd@\*\.service'/);
+    assert.match(body.post ?? '', /udevadm control --reload-rules/, 'the new udev rule applies without a reboot');
+  });
+
   test('the unit runs our focusd on /etc/focusd/<instance>.json, restarts on failure, and is hardened', () => {
     const unit = parseUnit(readFileSync(join(root, 'usr/lib/systemd/system/focusd@.service'), 'utf8'));
     const expected: Record<string, Record<string, string>> = {
