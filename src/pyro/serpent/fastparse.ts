@@ -34,302 +34,368 @@ const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e1
 
 const EMPTY = Buffer.alloc(0) as SliceBuffer;
 
-// The state of the one read under way (parse() is synchronous and calls no user code).
+// The state of the one read under way (parse() is synchronous and calls no user code). Positions
+// are passed and returned as arguments (heap state in the inner loops costs several times more);
+// each reader returns the index after what it read and leaves the value in `out` (or `outKey`).
+/** The input bytes and a 0 after them: every scan stops at that NUL, which is never valid here. */
 let buf: SliceBuffer = EMPTY;
-let s = '';
-let p = 0;
+/** The same bytes as a latin1 string, one char per byte: ASCII str bodies and numbers are sliced from it. */
+let text = '';
 let depth = 0;
 let maxDepth = 0;
 let preserveFloats = false;
+let out: PyValue = null;
+let outKey = '';
+
+/** Reused for the copy of inputs up to this size; a larger input gets its own buffer. */
+const SCRATCH_MAX = 1 << 20;
+let scratch: SliceBuffer = EMPTY;
 
 export function fastParse(input: Uint8Array, maxDepthOption: number, preserve: boolean): PyValue | typeof NOT_FAST {
-  buf = (Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)) as SliceBuffer;
-  const n = buf.length;
-  s = buf.latin1Slice(0, n);
-  p = 0;
+  const n = input.length;
+  let b: SliceBuffer;
+  if (n < SCRATCH_MAX) {
+    if (scratch.length <= n) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(4096, 2 * (n + 1)))) as SliceBuffer;
+    b = scratch;
+  } else b = Buffer.allocUnsafeSlow(n + 1) as SliceBuffer;
+  b.set(input);
+  b[n] = 0;
+  buf = b;
+  text = b.latin1Slice(0, n);
   depth = 0;
   maxDepth = maxDepthOption;
   preserveFloats = preserve;
   try {
     // Comment lines (serpent's header) at the very start, each ended by '\n'.
-    while (s.charCodeAt(p) === 35) {
-      let i = p + 1;
+    let i = 0;
+    while (b[i]! === 35) {
+      i++;
       for (;;) {
-        const c = s.charCodeAt(i);
+        const c = b[i]!;
         if (c === 10) break;
         if (!((c >= 32 && c < 127) || c === 9)) return NOT_FAST;
         i++;
       }
-      p = i + 1;
+      i++;
     }
-    const v = value();
-    if (p === n || (p === n - 1 && s.charCodeAt(p) === 10)) return v;
+    i = value(b, i);
+    if (i === n || (i === n - 1 && b[i]! === 10)) return out;
     return NOT_FAST;
   } catch {
     // BAIL, or anything unforeseen: the full parser decides.
     return NOT_FAST;
   } finally {
     buf = EMPTY;
-    s = '';
+    text = '';
+    out = null;
+    outKey = '';
   }
 }
 
-/** Skips blanks and newlines (callers are inside brackets); returns the next char code (NaN at the end). */
-function ws(): number {
-  let c = s.charCodeAt(p);
-  while (c === 32 || c === 10 || c === 9 || c === 13) c = s.charCodeAt(++p);
-  return c;
+/** Skips blanks and newlines (callers are inside brackets). */
+function skip(b: Uint8Array, i: number): number {
+  let c = b[i]!;
+  while (c === 32 || c === 10 || c === 9 || c === 13) c = b[++i]!;
+  return i;
 }
 
-function value(): PyValue {
-  const c = s.charCodeAt(p);
+function value(b: Uint8Array, i: number): number {
+  const c = b[i]!;
   switch (c) {
     case 39:
     case 34:
-      return str(c);
+      return str(b, i, c);
     case 123:
-      return brace();
+      return brace(b, i);
     case 91:
-      return list();
+      return list(b, i);
     case 40:
-      return paren();
+      return paren(b, i);
     case 45:
-      p++;
-      return number(true);
+      return number(b, i + 1, true);
     case 84: // True
-      if (s.charCodeAt(p + 1) === 114 && s.charCodeAt(p + 2) === 117 && s.charCodeAt(p + 3) === 101) {
-        p += 4;
-        return true;
+      if (b[i + 1]! === 114 && b[i + 2]! === 117 && b[i + 3]! === 101) {
+        out = true;
+        return i + 4;
       }
       throw BAIL;
     case 70: // False
-      if (s.charCodeAt(p + 1) === 97 && s.charCodeAt(p + 2) === 108 && s.charCodeAt(p + 3) === 115 && s.charCodeAt(p + 4) === 101) {
-        p += 5;
-        return false;
+      if (b[i + 1]! === 97 && b[i + 2]! === 108 && b[i + 3]! === 115 && b[i + 4]! === 101) {
+        out = false;
+        return i + 5;
       }
       throw BAIL;
     case 78: // None
-      if (s.charCodeAt(p + 1) === 111 && s.charCodeAt(p + 2) === 110 && s.charCodeAt(p + 3) === 101) {
-        p += 4;
-        return null;
+      if (b[i + 1]! === 111 && b[i + 2]! === 110 && b[i + 3]! === 101) {
+        out = null;
+        return i + 4;
       }
       throw BAIL;
     default:
-      if (c >= 48 && c <= 57) return number(false);
+      if (c >= 48 && c <= 57) return number(b, i, false);
       throw BAIL;
   }
 }
 
-function enter(): void {
+function list(b: Uint8Array, i: number): number {
   if (++depth > maxDepth || depth > FAST_MAX_DEPTH) throw BAIL;
-  p++;
-}
-
-function list(): PyValue[] {
-  enter();
   const items: PyValue[] = [];
-  let c = ws();
-  if (c !== 93) {
+  i = skip(b, i + 1);
+  if (b[i]! !== 93) {
     for (;;) {
-      items.push(value());
-      c = ws();
+      i = skip(b, value(b, i));
+      items.push(out);
+      const c = b[i]!;
       if (c === 44) {
-        p++;
-        if (ws() === 93) break;
+        i = skip(b, i + 1);
+        if (b[i]! === 93) break;
       } else if (c === 93) break;
       else throw BAIL;
     }
   }
-  p++;
   depth--;
-  return items;
+  out = items;
+  return i + 1;
 }
 
-function paren(): PyValue {
-  enter();
+function paren(b: Uint8Array, i: number): number {
+  if (++depth > maxDepth || depth > FAST_MAX_DEPTH) throw BAIL;
   const items: PyValue[] = [];
   let comma = false;
-  let c = ws();
-  if (c !== 41) {
+  i = skip(b, i + 1);
+  if (b[i]! !== 41) {
     for (;;) {
-      items.push(value());
-      c = ws();
+      i = skip(b, value(b, i));
+      items.push(out);
+      const c = b[i]!;
       if (c === 44) {
         comma = true;
-        p++;
-        if (ws() === 41) break;
+        i = skip(b, i + 1);
+        if (b[i]! === 41) break;
       } else if (c === 41) break;
       else throw BAIL;
     }
   }
-  p++;
   depth--;
-  return items.length === 1 && !comma ? items[0]! : new PyTuple(items);
+  out = items.length === 1 && !comma ? items[0]! : new PyTuple(items);
+  return i + 1;
 }
+
+/**
+ * Dicts are filled as instances of this constructor (V8 keeps such objects in fast, shaped mode,
+ * where an object made by Object.create(null) is a hash table from the start) and then get the
+ * null prototype PyObject promises. Its prototype is an empty object without a prototype, so no
+ * setter (not even Object.prototype's `__proto__`) can see the stores: every key, `__proto__`
+ * included, becomes an own data property, exactly as on Object.create(null).
+ */
+const Shaped = function Shaped(): void {} as unknown as new () => object;
+Shaped.prototype = Object.create(null) as object;
 
 /**
  * A dict key or set element: only a scalar (str, number, True/False/None). A bracket takes the full
  * parser, which knows which values are unhashable (a dict, even one decoded to NaN or bytes, or a
  * tuple or parenthesized value holding one).
  */
-function key(): PyValue {
-  const c = s.charCodeAt(p);
+function key(b: Uint8Array, i: number): number {
+  const c = b[i]!;
   if (c === 123 || c === 91 || c === 40) throw BAIL;
-  return value();
+  return value(b, i);
 }
 
-function brace(): PyValue {
-  enter();
-  const open = p;
-  let c = ws();
+function brace(b: Uint8Array, open: number): number {
+  if (++depth > maxDepth || depth > FAST_MAX_DEPTH) throw BAIL;
+  let i = skip(b, open + 1);
+  let c = b[i]!;
   if (c === 125) {
-    p++;
     depth--;
-    return Object.create(null) as PyObject;
+    out = Object.create(null) as PyObject;
+    return i + 1;
   }
   if (c === 39 || c === 34) {
     // Every key a str (the common case): fill the object directly.
-    const o = Object.create(null) as PyObject;
-    let key = str(c);
+    const o = new Shaped() as PyObject;
     for (;;) {
-      if (ws() !== 58) break; // a set: read it again below
-      p++;
-      ws();
-      o[key] = value();
-      c = ws();
+      i = skip(b, dictKey(b, i, c));
+      const k = outKey;
+      if (b[i]! !== 58) break; // a set: read again below
+      i = skip(b, value(b, skip(b, i + 1)));
+      o[k] = out;
+      c = b[i]!;
       if (c === 44) {
-        p++;
-        c = ws();
+        i = skip(b, i + 1);
+        c = b[i]!;
         if (c === 125) break;
       } else if (c === 125) break;
       else throw BAIL;
-      if (c !== 39 && c !== 34) break; // a key of another type: read it again below
-      key = str(c);
+      if (c !== 39 && c !== 34) break; // a key of another type: read again below
     }
     if (c === 125) {
-      p++;
       depth--;
-      return special(o);
+      Object.setPrototypeOf(o, null);
+      out = special(o);
+      return i + 1;
     }
-    p = open;
-    ws();
+    i = skip(b, open + 1);
   }
   // Keys and values interleaved (or set elements), as the full parser collects them.
   const items: PyValue[] = [];
-  items.push(key());
-  c = ws();
+  i = skip(b, key(b, i));
+  items.push(out);
+  c = b[i]!;
   if (c === 58) {
     for (;;) {
-      p++;
-      ws();
-      items.push(value());
-      c = ws();
+      i = skip(b, value(b, skip(b, i + 1)));
+      items.push(out);
+      c = b[i]!;
       if (c === 44) {
-        p++;
-        if (ws() === 125) break;
-        items.push(key());
-        if (ws() !== 58) throw BAIL;
+        i = skip(b, i + 1);
+        if (b[i]! === 125) break;
+        i = skip(b, key(b, i));
+        items.push(out);
+        if (b[i]! !== 58) throw BAIL;
       } else if (c === 125) break;
       else throw BAIL;
     }
-    p++;
     depth--;
-    return makeDict(items);
+    out = makeDict(items);
+    return i + 1;
   }
   for (;;) {
     if (c === 44) {
-      p++;
-      if (ws() === 125) break;
-      items.push(key());
-      c = ws();
+      i = skip(b, i + 1);
+      if (b[i]! === 125) break;
+      i = skip(b, key(b, i));
+      items.push(out);
+      c = b[i]!;
     } else if (c === 125) break;
     else throw BAIL;
   }
-  p++;
   depth--;
-  return makeSet(items);
+  out = makeSet(items);
+  return i + 1;
 }
 
-/** A plain (unprefixed, single-line) str literal starting at its quote `q`. */
-function str(q: number): string {
-  const start = p + 1;
+// Short ASCII dict keys seen before, by a hash of their text: the same string object comes back for
+// the same key, already internalized by its use as a property name, which makes storing it cheap.
+const KEY_CACHE_SIZE = 1024;
+const KEY_CACHE_MAX_LENGTH = 32;
+const keyCache: string[] = [];
+for (let k = 0; k < KEY_CACHE_SIZE; k++) keyCache.push('');
+
+/** A str literal in a dict key position (quote `q` at `at`), into outKey: cached when short plain ASCII. */
+function dictKey(b: Uint8Array, at: number, q: number): number {
+  const start = at + 1;
+  let i = start;
+  let h = 0;
+  let c = b[i]!;
+  while (c !== q && c >= 32 && c < 127 && c !== 92) {
+    h = (h * 31 + c) | 0;
+    c = b[++i]!;
+  }
+  const len = i - start;
+  if (c !== q || len > KEY_CACHE_MAX_LENGTH || len === 0) {
+    const end = str(b, at, q);
+    outKey = out as string;
+    return end;
+  }
+  const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
+  const cached = keyCache[slot]!;
+  if (cached.length === len) {
+    let k = 0;
+    while (k < len && cached.charCodeAt(k) === b[start + k]!) k++;
+    if (k === len) {
+      outKey = cached;
+      return i + 1;
+    }
+  }
+  // Cache the internalized copy (a property name): the slice itself becomes a ThinString once
+  // used as a key, and reading that char by char is several times slower.
+  const key = Object.keys({ [text.slice(start, i)]: 0 })[0]!;
+  keyCache[slot] = key;
+  outKey = key;
+  return i + 1;
+}
+
+/** A plain (unprefixed, single-line) str literal whose quote `q` is at `at`. */
+function str(b: Uint8Array, at: number, q: number): number {
+  const start = at + 1;
   let i = start;
   let high = false;
   let c: number;
   for (;;) {
-    c = s.charCodeAt(i);
+    c = b[i]!;
     if (c === q || c === 92) break;
     if (c >= 128) {
-      i = utf8Sequence(i, c);
+      i = utf8Sequence(b, i, c);
       high = true;
     } else if (c >= 32 || c === 9) i++;
     else throw BAIL; // end of input, NUL, newline, other control characters
   }
-  if (c === 92) return escaped(start, i, high, q);
-  if (i === start && s.charCodeAt(i + 1) === q) throw BAIL; // a triple-quoted literal
-  p = i + 1;
-  return high ? buf.utf8Slice(start, i) : s.slice(start, i);
+  if (c === 92) return escaped(b, start, i, high, q);
+  if (i === start && b[i + 1]! === q) throw BAIL; // a triple-quoted literal
+  out = high ? buf.utf8Slice(start, i) : text.slice(start, i);
+  return i + 1;
 }
 
 /** The rest of a str literal from its first backslash at `i`. */
-function escaped(start: number, i: number, high: boolean, q: number): string {
-  let out = i === start ? '' : high ? buf.utf8Slice(start, i) : s.slice(start, i);
+function escaped(b: Uint8Array, start: number, i: number, high: boolean, q: number): number {
+  let acc = i === start ? '' : high ? buf.utf8Slice(start, i) : text.slice(start, i);
   for (;;) {
     // The escape at i.
-    const e = s.charCodeAt(i + 1);
+    const e = b[i + 1]!;
     switch (e) {
       case 110:
-        out += '\n';
+        acc += '\n';
         i += 2;
         break;
       case 116:
-        out += '\t';
+        acc += '\t';
         i += 2;
         break;
       case 114:
-        out += '\r';
+        acc += '\r';
         i += 2;
         break;
       case 92:
-        out += '\\';
+        acc += '\\';
         i += 2;
         break;
       case 39:
-        out += "'";
+        acc += "'";
         i += 2;
         break;
       case 34:
-        out += '"';
+        acc += '"';
         i += 2;
         break;
       case 97:
-        out += '\x07';
+        acc += '\x07';
         i += 2;
         break;
       case 98:
-        out += '\b';
+        acc += '\b';
         i += 2;
         break;
       case 102:
-        out += '\f';
+        acc += '\f';
         i += 2;
         break;
       case 118:
-        out += '\v';
+        acc += '\v';
         i += 2;
         break;
       case 120:
-        out += String.fromCharCode(hex(i + 2, 2));
+        acc += String.fromCharCode(hex(b, i + 2, 2));
         i += 4;
         break;
       case 117:
-        out += String.fromCharCode(hex(i + 2, 4));
+        acc += String.fromCharCode(hex(b, i + 2, 4));
         i += 6;
         break;
       case 85: {
-        const v = hex(i + 2, 8);
+        const v = hex(b, i + 2, 8);
         if (v > 0x10ffff) throw BAIL;
-        out += v <= 0xffff ? String.fromCharCode(v) : String.fromCodePoint(v);
+        acc += v <= 0xffff ? String.fromCharCode(v) : String.fromCodePoint(v);
         i += 10;
         break;
       }
@@ -341,26 +407,26 @@ function escaped(start: number, i: number, high: boolean, q: number): string {
     high = false;
     let c: number;
     for (;;) {
-      c = s.charCodeAt(i);
+      c = b[i]!;
       if (c === q || c === 92) break;
       if (c >= 128) {
-        i = utf8Sequence(i, c);
+        i = utf8Sequence(b, i, c);
         high = true;
       } else if (c >= 32 || c === 9) i++;
       else throw BAIL;
     }
-    if (i > run) out += high ? buf.utf8Slice(run, i) : s.slice(run, i);
+    if (i > run) acc += high ? buf.utf8Slice(run, i) : text.slice(run, i);
     if (c === q) {
-      p = i + 1;
-      return out;
+      out = acc;
+      return i + 1;
     }
   }
 }
 
-function hex(at: number, width: number): number {
+function hex(b: Uint8Array, at: number, width: number): number {
   let v = 0;
   for (let k = 0; k < width; k++) {
-    const c = s.charCodeAt(at + k);
+    const c = b[at + k]!;
     let h: number;
     if (c >= 48 && c <= 57) h = c - 48;
     else if (c >= 97 && c <= 102) h = c - 87;
@@ -372,7 +438,7 @@ function hex(at: number, width: number): number {
 }
 
 /** Checks the well-formed UTF-8 sequence whose lead byte `c` is at `i`; returns the index after it. */
-function utf8Sequence(i: number, c: number): number {
+function utf8Sequence(b: Uint8Array, i: number, c: number): number {
   let need: number;
   let min: number;
   let cp: number;
@@ -390,7 +456,7 @@ function utf8Sequence(i: number, c: number): number {
     cp = c & 0x07;
   } else throw BAIL;
   for (let k = 1; k <= need; k++) {
-    const d = s.charCodeAt(i + k);
+    const d = b[i + k]!;
     if ((d & 0xc0) !== 0x80) throw BAIL;
     cp = (cp << 6) | (d & 0x3f);
   }
@@ -398,55 +464,54 @@ function utf8Sequence(i: number, c: number): number {
   return i + need + 1;
 }
 
-/** A plain decimal int or float (digits, optional `.digits`, optional exponent), after any '-'. */
-function number(neg: boolean): PyValue {
-  const start = p;
-  let i = p;
+/** A plain decimal int or float (digits, optional `.digits`, optional exponent) at `start`, after any '-'. */
+function number(b: Uint8Array, start: number, neg: boolean): number {
+  let i = start;
   let v = 0;
-  let c = s.charCodeAt(i);
+  let c = b[i]!;
   while (c >= 48 && c <= 57) {
     v = v * 10 + (c - 48);
-    c = s.charCodeAt(++i);
+    c = b[++i]!;
   }
   const digits = i - start;
-  if (digits === 0 || (digits > 1 && s.charCodeAt(start) === 48)) throw BAIL;
+  if (digits === 0 || (digits > 1 && b[start]! === 48)) throw BAIL;
   if (c !== 46 && c !== 101 && c !== 69) {
-    p = i;
     let r: number | bigint;
     if (digits <= 15) r = v;
-    else if (digits <= MAX_INT_DIGITS) r = normalizeInt(BigInt(s.slice(start, i)));
+    else if (digits <= MAX_INT_DIGITS) r = normalizeInt(BigInt(text.slice(start, i)));
     else throw BAIL;
     if (neg) r = typeof r === 'bigint' ? normalizeInt(-r) : r === 0 ? 0 : -r;
-    return r;
+    out = r;
+    return i;
   }
   let frac = 0;
   if (c === 46) {
-    c = s.charCodeAt(++i);
+    c = b[++i]!;
     if (!(c >= 48 && c <= 57)) throw BAIL;
     const fracStart = i;
     while (c >= 48 && c <= 57) {
       v = v * 10 + (c - 48);
-      c = s.charCodeAt(++i);
+      c = b[++i]!;
     }
     frac = i - fracStart;
   }
   let exp = 0;
   if (c === 101 || c === 69) {
-    c = s.charCodeAt(++i);
+    c = b[++i]!;
     const negExp = c === 45;
-    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = b[++i]!;
     if (!(c >= 48 && c <= 57)) throw BAIL;
     while (c >= 48 && c <= 57) {
       exp = exp * 10 + (c - 48);
-      c = s.charCodeAt(++i);
+      c = b[++i]!;
     }
     if (negExp) exp = -exp;
   }
-  p = i;
   // Digits accumulate upwards, so v <= 2^53 means every step was exact; then one IEEE multiply or
   // divide by an exact power of ten is correctly rounded, as Number() of the text is.
   const k = exp - frac;
-  let r = v <= 9007199254740992 && k >= -22 && k <= 22 ? (k < 0 ? v / POW10[-k]! : v * POW10[k]!) : Number(s.slice(start, i));
+  let r = v <= 9007199254740992 && k >= -22 && k <= 22 ? (k < 0 ? v / POW10[-k]! : v * POW10[k]!) : Number(text.slice(start, i));
   if (neg) r = -r;
-  return preserveFloats && Number.isInteger(r) && !Object.is(r, -0) ? new PyFloat(r) : r;
+  out = preserveFloats && Number.isInteger(r) && !Object.is(r, -0) ? new PyFloat(r) : r;
+  return i;
 }
