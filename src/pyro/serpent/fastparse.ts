@@ -214,10 +214,15 @@ function brace(b: Uint8Array, open: number): number {
   if (c === 39 || c === 34) {
     // Every key a str (the common case): fill the object directly.
     const o = new Shaped() as PyObject;
+    let first = true;
     for (;;) {
       i = skip(b, dictKey(b, i, c));
       const k = outKey;
-      if (b[i]! !== 58) break; // a set: read again below
+      if (b[i]! !== 58) {
+        if (first) break; // a set: read again below (only one str read twice)
+        throw BAIL;
+      }
+      first = false;
       i = skip(b, value(b, skip(b, i + 1)));
       o[k] = out;
       c = b[i]!;
@@ -227,7 +232,10 @@ function brace(b: Uint8Array, open: number): number {
         if (c === 125) break;
       } else if (c === 125) break;
       else throw BAIL;
-      if (c !== 39 && c !== 34) break; // a key of another type: read again below
+      // A key of another type after str keys: the full parser. (Reading this dict again here
+      // would read its values twice, and nested ones once per level: hostile input could make
+      // that quadratic.)
+      if (c !== 39 && c !== 34) throw BAIL;
     }
     if (c === 125) {
       depth--;
