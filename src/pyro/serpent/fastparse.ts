@@ -289,6 +289,9 @@ const KEY_CACHE_SIZE = 1024;
 const KEY_CACHE_MAX_LENGTH = 32;
 const keyCache: string[] = [];
 for (let k = 0; k < KEY_CACHE_SIZE; k++) keyCache.push('');
+/** Each cached key's bytes (compared as bytes: reading a typed array is faster than charCodeAt). */
+const keyBytes = new Uint8Array(KEY_CACHE_SIZE * KEY_CACHE_MAX_LENGTH);
+const keyLengths = new Int32Array(KEY_CACHE_SIZE).fill(-1);
 
 /** A str literal in a dict key position (quote `q` at `at`), into outKey: cached when short plain ASCII. */
 function dictKey(b: Uint8Array, at: number, q: number): number {
@@ -307,12 +310,12 @@ function dictKey(b: Uint8Array, at: number, q: number): number {
     return end;
   }
   const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
-  const cached = keyCache[slot]!;
-  if (cached.length === len) {
+  const at0 = slot * KEY_CACHE_MAX_LENGTH;
+  if (keyLengths[slot] === len) {
     let k = 0;
-    while (k < len && cached.charCodeAt(k) === b[start + k]!) k++;
+    while (k < len && keyBytes[at0 + k] === b[start + k]) k++;
     if (k === len) {
-      outKey = cached;
+      outKey = keyCache[slot]!;
       return i + 1;
     }
   }
@@ -320,6 +323,8 @@ function dictKey(b: Uint8Array, at: number, q: number): number {
   // used as a key, and reading that char by char is several times slower.
   const key = Object.keys({ [text.slice(start, i)]: 0 })[0]!;
   keyCache[slot] = key;
+  keyLengths[slot] = len;
+  keyBytes.set(b.subarray(start, i), at0);
   outKey = key;
   return i + 1;
 }
