@@ -283,6 +283,11 @@ function brace(b: Uint8Array, open: number): number {
   return i + 1;
 }
 
+/** 1 for the bytes a str body holds as they are: ASCII but controls (tab excepted), quotes and backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 32; c < 128; c++) PLAIN[c] = c === 34 || c === 39 || c === 92 ? 0 : 1;
+PLAIN[9] = 1;
+
 // Short ASCII dict keys seen before, by a hash of their text: the same string object comes back for
 // the same key, already internalized by its use as a property name, which makes storing it cheap.
 const KEY_CACHE_SIZE = 1024;
@@ -299,7 +304,7 @@ function dictKey(b: Uint8Array, at: number, q: number): number {
   let i = start;
   let h = 0;
   let c = b[i]!;
-  while (c !== q && c >= 32 && c < 127 && c !== 92) {
+  while (PLAIN[c] === 1) {
     h = (h * 31 + c) | 0;
     c = b[++i]!;
   }
@@ -337,11 +342,12 @@ function str(b: Uint8Array, at: number, q: number): number {
   let c: number;
   for (;;) {
     c = b[i]!;
-    if (c === q || c === 92) break;
-    if (c >= 128) {
+    if (PLAIN[c] === 1) i++;
+    else if (c === q || c === 92) break;
+    else if (c >= 128) {
       i = utf8Sequence(b, i, c);
       high = true;
-    } else if (c >= 32 || c === 9) i++;
+    } else if (c === 34 || c === 39) i++; // the other quote
     else throw BAIL; // end of input, NUL, newline, other control characters
   }
   if (c === 92) return escaped(b, start, i, high, q);
