@@ -213,36 +213,6 @@ export class Lexer {
 
   private number(pos: number): number {
     const src = this.src;
-    // Fast path for what serpent writes most: a plain decimal int of up to 15 digits (exact in a
-    // double) or a plain `digits.digits` float. Anything else (exponents, underscores, prefixes,
-    // imaginary, leading zeros, a name right after) goes through the full rule below.
-    let i = pos;
-    let whole = 0;
-    while (i < src.length) {
-      const d = src.charCodeAt(i);
-      if (d < 48 || d > 57) break;
-      whole = whole * 10 + (d - 48);
-      i++;
-    }
-    const digits = i - pos;
-    if (digits > 0 && digits <= 15 && (digits === 1 || src.charCodeAt(pos) !== 48)) {
-      const after = src.charCodeAt(i);
-      if (after !== 46 && !isIdentChar(after)) {
-        this.type = T_INT;
-        this.value = whole;
-        return i;
-      }
-      if (after === 46 && isDigit(src.charCodeAt(i + 1))) {
-        let j = i + 1;
-        while (isDigit(src.charCodeAt(j))) j++;
-        const next = src.charCodeAt(j);
-        if (next !== 46 && !isIdentChar(next)) {
-          this.type = T_FLOAT;
-          this.value = Number(src.slice(pos, j));
-          return j;
-        }
-      }
-    }
     NUMBER.lastIndex = pos;
     const m = NUMBER.exec(src);
     if (m === null) throw new LexError('invalid number', pos);
