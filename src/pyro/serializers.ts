@@ -110,5 +110,10 @@ export function isAcceptedSerializer(id: number): boolean {
   return accepted.has(id);
 }
 
+/** The serializer to answer a request in: its own when accepted, else serpent (always readable by Pyro4). */
+export function replySerializerFor(id: number): Serializer {
+  return accepted.get(id) ?? serpent;
+}
+
 export const serpentSerializer = serpent;
 export const jsonSerializer = json;

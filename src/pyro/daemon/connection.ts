@@ -14,7 +14,7 @@ import {
   type Message,
 } from '../message/index.js';
 import { isPlainObject, pyObject, PyTuple, type PyObject, type PyValue } from '../serpent/index.js';
-import { isAcceptedSerializer, serializerFor, serpentSerializer, type Serializer } from '../serializers.js';
+import { replySerializerFor, serializerFor, serpentSerializer, type Serializer } from '../serializers.js';
 import { bindArguments } from './binding.js';
 import type { DaemonLimits } from './limits.js';
 import type { PyroLogger } from './logger.js';
@@ -182,7 +182,7 @@ export class Connection {
 
   private handshake(message: Message): void {
     const corr = message.annotations.get('CORR') ?? freshCorrelationId();
-    const replySerializer = isAcceptedSerializer(message.serializerId) ? serializerFor(message.serializerId) : serpentSerializer;
+    const replySerializer = replySerializerFor(message.serializerId);
     const compress = (message.flags & Flags.COMPRESSED) !== 0;
     try {
       if (message.type !== MessageType.CONNECT) throw new ProtocolError(`invalid msg type ${message.type} received`);
@@ -228,7 +228,7 @@ export class Connection {
 
     const oneway = (message.flags & Flags.ONEWAY) !== 0;
     const compress = (message.flags & Flags.COMPRESSED) !== 0;
-    const replySerializer = isAcceptedSerializer(message.serializerId) ? serializerFor(message.serializerId) : serpentSerializer;
+    const replySerializer = replySerializerFor(message.serializerId);
     let where = 'request';
     try {
       const hmacProblem = checkHmac(message, this.host.hmacKey);
