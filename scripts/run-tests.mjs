@@ -1,13 +1,45 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/test/**/*.test.js) on node's test runner and fails the run
-// when the interop tests against real Python Pyro4 did not run: CI must never pass on a skip.
+// `npm test`: checks the prerequisites (scripts/prerequisites.mjs: stops at once, naming what is
+// missing and the command that installs it), builds, then runs every compiled test file
+// (dist/test/**/*.test.js) on node's test runner. Fails the run when the interop tests against real
+// Python Pyro4 did not run or any test was skipped: CI must never pass on a skip.
+//
+// Bounds: every test file runs with test/helpers/watchdog.js preloaded, which fails a file still
+// running after FOCUSD_TEST_FILE_BUDGET_S seconds (default 600) naming the test that hung, or whose
+// process outlives its tests naming what it left open; the runner's own per-file time-out, a minute
+// later, is the backstop.
+//
+//   npm test                      everything
+//   npm test -- interop hardware  only files whose path contains one of the words
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { describeMissing, missingPrerequisites } from './prerequisites.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoot = join(root, 'dist', 'test');
+const budgetS = Number(process.env.FOCUSD_TEST_FILE_BUDGET_S ?? 600);
+
+const missing = missingPrerequisites();
+if (missing.length > 0) {
+  console.error(`npm test: ${describeMissing(missing)}`);
+  process.exit(1);
+}
+// A test of this runner (test/tooling) starts it again; it must never start the whole suite inside itself.
+if (process.env.FOCUSD_TEST_RUN === '1') {
+  console.log('npm test: prerequisites present; not running the suite again inside a test run');
+  process.exit(0);
+}
+
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+if (tsc.error || tsc.status !== 0) {
+  console.error(tsc.error ? `npm test: cannot run the TypeScript compiler (${tsc.error.message}); run npm ci first` : 'npm test: the build failed');
+  process.exit(1);
+}
 
 function collect(dir) {
   const found = [];
@@ -19,10 +51,6 @@ function collect(dir) {
   return found;
 }
 
-if (!existsSync(testRoot)) {
-  console.error('no compiled tests: run `npm run build` first');
-  process.exit(1);
-}
 const only = process.argv.slice(2);
 let files = collect(testRoot).sort();
 if (only.length > 0) files = files.filter((f) => only.some((o) => relative(root, f).includes(o)));
@@ -37,15 +65,17 @@ const tapFile = join(mkdtempSync(join(tmpdir(), 'focusd-tests-')), 'results.tap'
 const result = spawnSync(
   process.execPath,
   [
+    `--import=${join(testRoot, 'helpers', 'watchdog.js')}`,
     '--test',
     '--test-concurrency=2',
+    `--test-timeout=${(budgetS + 60) * 1000}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     `--test-reporter-destination=${tapFile}`,
     ...files,
   ],
-  { stdio: 'inherit', cwd: root, env: { ...process.env, FOCUSD_TEST_RUN: '1' } },
+  { stdio: 'inherit', cwd: root, env: { ...process.env, FOCUSD_TEST_RUN: '1', FOCUSD_TEST_FILE_BUDGET_S: String(budgetS) } },
 );
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? NaN);
@@ -53,6 +83,10 @@ const skipped = tap.split('\n').filter((l) => /^\s*ok \d+ .* # SKIP/.test(l));
 if (skipped.length > 0 || count('skipped') > 0) {
   console.error(`\n${skipped.length || count('skipped')} test(s) skipped; nothing may skip here (interop tests fail, never skip):`);
   for (const l of skipped) console.error('  ' + l.trim());
+  process.exit(1);
+}
+if (count('cancelled') > 0) {
+  console.error(`\n${count('cancelled')} test(s) cancelled (timed out or their file was stopped): see the report above`);
   process.exit(1);
 }
 if (result.status === 0 && !(count('pass') > 0)) {

@@ -233,7 +233,10 @@ describe('TypeScript PyroProxy -> Python Pyro4 daemon: HMAC and compression', { 
   let keyed: PyDaemon;
   let packed: PyDaemon;
   before(async () => {
-    [keyed, packed] = await Promise.all([startPythonDaemon({ hmac: 'sesame' }), startPythonDaemon({ compression: true })]);
+    // One after the other: with Promise.all, a failed start would leave the other unassigned and
+    // never stopped by after().
+    keyed = await startPythonDaemon({ hmac: 'sesame' });
+    packed = await startPythonDaemon({ compression: true });
   });
   after(async () => {
     await keyed?.run.stop();
@@ -350,7 +353,10 @@ describe('argument binding errors: our daemon says what a Python daemon says', {
   let py: PyDaemon;
   let ts: TestDaemon;
   before(async () => {
-    [py, ts] = await Promise.all([startPythonDaemon(), startTestDaemon()]);
+    // Python first: when it cannot start, no TypeScript daemon is left listening (and keeping this
+    // file's process alive) unassigned.
+    py = await startPythonDaemon();
+    ts = await startTestDaemon();
   });
   after(async () => {
     await ts?.daemon.close();
