@@ -8,7 +8,7 @@
 // scripts/run-tests.mjs runs the same check before anything else, so `npm test` on a machine without
 // them stops at once with the list and the one command that installs them.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -31,6 +31,22 @@ function onPath(command, env) {
   }
   return false;
 }
+
+const INCLUDE_DIRS = ['/usr/include', '/usr/local/include'];
+const hasHeader = (name) => INCLUDE_DIRS.some((dir) => existsSync(join(dir, name)));
+
+function libraryDirs() {
+  const dirs = ['/lib', '/usr/lib', '/usr/local/lib', '/lib64', '/usr/lib64'];
+  for (const base of ['/lib', '/usr/lib']) {
+    try {
+      for (const name of readdirSync(base)) if (name.endsWith('-linux-gnu')) dirs.push(join(base, name));
+    } catch {
+      // no such directory
+    }
+  }
+  return dirs;
+}
+const hasLibrary = (name) => libraryDirs().some((dir) => existsSync(join(dir, name)));
 
 function pythonProblem(env) {
   const python = testPython(env);
@@ -68,11 +84,31 @@ export const REQUIREMENTS = [
     ['cpio', 'cpio', 'the packaging tests unpack the RPMs'],
     ['systemd', 'systemd-analyze', 'the packaging tests verify the unit'],
     ['bsdutils', 'script', 'the CLI tests run focus on a terminal'],
+    ['gcc', 'cc', 'the USB referee tests build the libusb stand-in'],
+    ['indi-fli', 'indi_fli_focus', "the USB referee tests run INDI's FLI focuser driver"],
+    ['indi-bin', 'indiserver', 'the USB referee tests run INDI'],
+    ['indi-bin', 'indi_getprop', 'the USB referee tests run INDI'],
+    ['indi-bin', 'indi_setprop', 'the USB referee tests run INDI'],
   ].map(([pkg, command, purpose]) => ({
     packages: [pkg],
     purpose,
     problem: (env) => (onPath(command, env) ? null : `${command} is not on PATH`),
   })),
+  {
+    packages: ['libusb-1.0-0-dev'],
+    purpose: 'the USB referee tests build the libusb stand-in against its header',
+    problem: () => (hasHeader('libusb-1.0/libusb.h') ? null : 'libusb-1.0/libusb.h is not installed'),
+  },
+  {
+    packages: ['libfli-dev'],
+    purpose: "the USB referee tests drive FLI's SDK",
+    problem: () => (hasHeader('libfli.h') ? null : 'libfli.h is not installed'),
+  },
+  {
+    packages: ['libfli2'],
+    purpose: "the USB referee tests drive FLI's SDK",
+    problem: () => (hasLibrary('libfli.so.2') ? null : 'libfli.so.2 is not installed'),
+  },
 ];
 
 /** The requirements that are not met: `{ packages, purpose, reason }` each. */

@@ -40,6 +40,11 @@ if (tsc.error || tsc.status !== 0) {
   console.error(tsc.error ? `npm test: cannot run the TypeScript compiler (${tsc.error.message}); run npm ci first` : 'npm test: the build failed');
   process.exit(1);
 }
+const native = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'inherit', cwd: root });
+if (native.status !== 0) {
+  console.error('npm test: the native build (libusb stand-in, referee harnesses) failed');
+  process.exit(1);
+}
 
 function collect(dir) {
   const found = [];

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
 
 /**
- * `focusd [--simulate] [--serial SN] <config.json>`: the FLI Atlas focuser daemon.
+ * `focusd [--simulate [--simulator-socket PATH]] [--serial SN] <config.json>`: the FLI Atlas focuser daemon.
  * Errors that stop it from starting are one `focusd: ...` message on stderr and exit status 1.
  */
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
@@ -12,11 +12,12 @@ async function main(argv: string[]): Promise<void> {
     .description('FLI Atlas focuser daemon for rockit (Pyro4 protocol 48, serpent)')
     .argument('<config>', 'path to the configuration json file (e.g. /etc/focusd/warwick.json)')
     .option('--simulate', 'use the simulated Atlas instead of USB hardware (also FOCUSD_SIMULATE=1)')
+    .option('--simulator-socket <path>', "with --simulate: use the simulated Atlas atlas-sim serves on this socket (the one libusb programs can share)")
     .option('--serial <serial>', 'open the focuser with this USB serial number instead of the first found')
     .showHelpAfterError();
   program.parse(argv);
   const configPath = program.args[0] as string;
-  const opts = program.opts<{ simulate?: boolean; serial?: string }>();
+  const opts = program.opts<{ simulate?: boolean; simulatorSocket?: string; serial?: string }>();
 
   let running: RunningFocusd;
   try {
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
       configPath,
       simulate: opts.simulate === true || truthy(process.env.FOCUSD_SIMULATE),
       ...(opts.serial !== undefined ? { serial: opts.serial } : {}),
+      ...(opts.simulatorSocket !== undefined ? { simulatorSocket: opts.simulatorSocket } : {}),
     });
   } catch (e) {
     process.stderr.write(`focusd: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -3,6 +3,7 @@ import {
   DeviceNotFoundError,
   openAtlas,
   type SimulatedAtlas,
+  type UsbBackend,
 } from '../hardware/index.js';
 import { NoFocuserError, type FocuserDevice, type OpenDevice } from '../machines/index.js';
 
@@ -39,12 +40,16 @@ function statusBits(status: unknown): number {
   throw new TypeError('unexpected Atlas status value');
 }
 
-/** Opens the simulated Atlas (when given) or the USB focuser; "nothing on the bus" becomes NoFocuserError. */
-export function deviceOpener(options: { simulator: SimulatedAtlas | null; serialNumber?: string | undefined }): OpenDevice {
+/**
+ * Opens the simulated Atlas (when given), the focuser on `usbBackend` (atlas-sim's socket), or the
+ * USB focuser; "nothing on the bus" becomes NoFocuserError.
+ */
+export function deviceOpener(options: { simulator: SimulatedAtlas | null; usbBackend?: UsbBackend | undefined; serialNumber?: string | undefined }): OpenDevice {
   return async () => {
     try {
       const focuser = await openAtlas({
         ...(options.simulator ? { simulator: options.simulator } : {}),
+        ...(options.usbBackend ? { usbBackend: options.usbBackend } : {}),
         ...(options.serialNumber !== undefined ? { serialNumber: options.serialNumber } : {}),
       });
       return adaptAtlas(focuser);

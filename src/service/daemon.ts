@@ -6,6 +6,7 @@ import {
   pyroLogSender,
   type FocusdLog,
 } from '../logging/index.js';
+import { simSocketUsbBackend } from '../hardware/index.js';
 import { PyroDaemon } from '../pyro/index.js';
 import { deviceOpener } from './atlas-device.js';
 import { BindError, explainBindFailure, isLocalAddress } from './bind-address.js';
@@ -17,6 +18,8 @@ export interface FocusdOptions {
   configPath: string;
   /** Use the simulated Atlas instead of USB hardware. */
   simulate: boolean;
+  /** With `simulate`: the simulated Atlas atlas-sim serves on this Unix socket instead of one in this process. */
+  simulatorSocket?: string;
   /** Open the focuser with this serial number instead of the first one found. */
   serial?: string;
   env?: NodeJS.ProcessEnv;
@@ -39,6 +42,9 @@ export interface RunningFocusd {
  * and announce `Starting daemon PYRO:<id>@<host>:<port>`.
  */
 export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> {
+  if (options.simulatorSocket !== undefined && !options.simulate) {
+    throw new Error('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
+  }
   const env = options.env ?? process.env;
   const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));
   const book = loadPhoneBook(env);
@@ -65,9 +71,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
   const focusdLog = log;
   focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
 
-  const simulator = options.simulate ? createSimulator(env) : null;
+  const external = options.simulate && options.simulatorSocket !== undefined;
+  const simulator = options.simulate && !external ? createSimulator(env) : null;
   const service = new FocuserService({
-    open: deviceOpener({ simulator, serialNumber: options.serial }),
+    open: deviceOpener({
+      simulator,
+      usbBackend: external ? simSocketUsbBackend(options.simulatorSocket as string) : undefined,
+      serialNumber: options.serial,
+    }),
     log: {
       info: (m) => focusdLog.info(m),
       warning: (m) => focusdLog.warning(m),
@@ -93,7 +104,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
   announce(`Starting daemon ${uri}`);
-  focusdLog.local.info({ uri, simulate: options.simulate, config: config.file }, 'focusd started');
+  focusdLog.local.info({ uri, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file }, 'focusd started');
 
   let stopping: Promise<void> | null = null;
   return {
