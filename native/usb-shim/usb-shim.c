@@ -91,6 +91,30 @@ static void note(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * errno as libusb's Linux backend leaves it, for programs that read it (libfli reports a failed
+ * transfer as -errno). A transfer that reached the device ends with libusb reaping URBs until
+ * REAPURBNDELAY fails with EAGAIN, whatever the transfer's own status (completed, short, timed
+ * out, overflowed, stalled); one that cannot be submitted because the device is gone fails with
+ * ENODEV. Claiming fails as the CLAIMINTERFACE ioctl does. Everything else leaves errno alone.
+ */
+static int transfer_errno(int code)
+{
+	errno = code == LIBUSB_ERROR_NO_DEVICE ? ENODEV : EAGAIN;
+	return code;
+}
+
+static int claim_errno(int code)
+{
+	switch (code) {
+	case LIBUSB_ERROR_NO_DEVICE: errno = ENODEV; break;
+	case LIBUSB_ERROR_BUSY: errno = EBUSY; break;
+	case LIBUSB_ERROR_NOT_FOUND: errno = ENOENT; break;
+	default: break;
+	}
+	return code;
+}
+
 /* ---- the socket ---------------------------------------------------------------------------- */
 
 static int sim_connect(void)
@@ -536,7 +560,7 @@ static int interface_request(libusb_device_handle *h, uint8_t op, int interface_
 	if (interface_number < 0 || interface_number > 255)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	uint8_t n = (uint8_t)interface_number;
-	return handle_request(h, op, &n, 1, NULL, 0, NULL, CONTROL_WAIT_MS);
+	return claim_errno(handle_request(h, op, &n, 1, NULL, 0, NULL, CONTROL_WAIT_MS));
 }
 
 API int libusb_claim_interface(libusb_device_handle *h, int interface_number)
@@ -591,7 +615,7 @@ API int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, un
 		size_t got = 0;
 		int status = handle_request(h, OP_IN, request, sizeof request, data, (size_t)length, &got, wait_ms);
 		*transferred = (int)got;
-		return status;
+		return transfer_errno(status);
 	}
 	if ((size_t)length > MAX_PAYLOAD - 5) {
 		note("a bulk OUT of %d bytes is more than the stand-in carries (%d)", length, MAX_PAYLOAD - 5);
@@ -612,11 +636,13 @@ API int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, un
 		free(request);
 	if (status == LIBUSB_SUCCESS) {
 		if (n != sizeof ack)
-			return LIBUSB_ERROR_IO;
-		uint32_t done = get32(ack);
-		*transferred = done > (uint32_t)length ? length : (int)done;
+			status = LIBUSB_ERROR_IO;
+		else {
+			uint32_t done = get32(ack);
+			*transferred = done > (uint32_t)length ? length : (int)done;
+		}
 	}
-	return status;
+	return transfer_errno(status);
 }
 
 /* ---- errors, version, options -------------------------------------------------------------- */

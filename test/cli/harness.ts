@@ -47,6 +47,8 @@ export interface SimulatedOptions {
   focusd?: string;
   /** Pass --simulate (default true); without it focusd drives real USB hardware. */
   simulate?: boolean;
+  /** More focusd flags, before the config path (e.g. --simulator-socket). */
+  args?: string[];
 }
 
 /**
@@ -59,7 +61,7 @@ export async function startSimulated(options: SimulatedOptions = {}): Promise<Si
     ...(options.moveTimeout !== undefined ? { moveTimeout: options.moveTimeout } : {}),
     ...(options.controlMachines !== undefined ? { controlMachines: options.controlMachines } : {}),
   });
-  const flags = options.simulate === false ? [config] : ['--simulate', config];
+  const flags = [...(options.simulate === false ? [] : ['--simulate']), ...(options.args ?? []), config];
   const proc = options.focusd
     ? start(options.focusd, flags, { env, lifetimeMs: 110_000 })
     : start(process.execPath, [focusdBin, ...flags], { env, lifetimeMs: 110_000 });

@@ -75,31 +75,22 @@ for (const form of FORMS) {
       assert.equal(at, (await sim.state()).position);
     });
 
-    if (form.fw !== 0x8042) {
-      test('an inward move with FLIStepMotor (blocking) ends where the simulator says', async () => {
-        const from = value(await fli.op('position')) as number;
-        value(await fli.op('move -700'));
-        assert.equal((await sim.state()).moving, false, 'FLIStepMotor returned before the move ended');
-        assert.equal(value(await fli.op('position')), from - 700);
-        assert.equal((await sim.state()).position, from - 700);
-      });
-    } else {
-      test('FLIStepMotor (blocking) on firmware 0x40-0x42 waits with the pre-Atlas 70 00, which this firmware answers in 4 bytes', async () => {
-        // libfli's public FLIGetStepsRemaining writes 70 00 00 00 on this firmware and reads 4
-        // bytes (our driver does the same); FLIStepMotor's own wait loop writes the 2-byte 70 00
-        // and reads 2. The simulator answers the 4-byte form, libfli's 2-byte read overflows and
-        // FLIStepMotor returns with the move still running. What a real 0x40-0x42 device answers
-        // to the 2-byte write is not known here; the upstream daemon never calls FLIStepMotor.
-        const mark = sim.mark();
-        const from = value(await fli.op('position')) as number;
-        value(await fli.op('move -700'));
-        const writes = sim.transfersSince(mark).filter((t) => t.direction === 'OUT').map((t) => t.data);
-        assert.ok(writes.includes('70 00'), writes.join(' | '));
-        assert.ok(sim.transfersSince(mark).some((t) => t.direction === 'IN' && t.data === 'LIBUSB_ERROR_OVERFLOW'));
-        await waitUntilStopped(sim);
-        assert.equal(value(await fli.op('position')), from - 700, 'the move itself arrives');
-      });
-    }
+    test('an absolute move, as the upstream daemon makes one (by target minus position), arrives at the target', async () => {
+      const target = Math.min(form.extent - 100, 2500);
+      const from = value(await fli.op('position')) as number;
+      value(await fli.op(`move-async ${target - from}`));
+      await waitUntilStopped(sim);
+      assert.equal(value(await fli.op('position')), target);
+      assert.equal((await sim.state()).position, target);
+    });
+
+    test('an inward move with FLIStepMotor (blocking) ends where the simulator says', async () => {
+      const from = value(await fli.op('position')) as number;
+      value(await fli.op('move -700'));
+      assert.equal((await sim.state()).moving, false, 'FLIStepMotor returned before the move ended');
+      assert.equal(value(await fli.op('position')), from - 700);
+      assert.equal((await sim.state()).position, from - 700);
+    });
 
     test('a halt (FLIStepMotorAsync 0) stops a running move where the motor is', async () => {
       value(await fli.op('move-async 3000'));

@@ -171,18 +171,25 @@ describe('where libfli differs, and why', { timeout: 120_000 }, () => {
   });
 
   test("libfli's blocking FLIStepMotor polls with writes its other calls do not use; we poll as FLIGetStepsRemaining does", async () => {
-    // FLIGetStepsRemaining writes 70 00 00 00 on post-Atlas firmware, and that is what our driver
-    // writes. FLIStepMotor's own wait loop writes a 12-byte 70 00 ... 00 on firmware >= 0x43 and
-    // the pre-Atlas 70 00 on 0x40-0x42. The upstream daemon never calls FLIStepMotor (it moves
-    // with FLIStepMotorAsync and polls), so these writes never reach a telescope through it.
-    const sim = await startAtlasSim(['--firmware', '0x8043', '--step-rate', '5000']);
-    try {
-      await runFli(sim.socket, ['open', 'remaining', 'move 100', 'close']);
-      const bytes = outBytes(byConnection(sim.transfers()).at(-1) as Transfer[]);
-      assert.ok(bytes.includes('70 00 00 00'), 'FLIGetStepsRemaining');
-      assert.ok(bytes.includes('70 00 00 00 00 00 00 00 00 00 00 00'), 'FLIStepMotor polling');
-    } finally {
-      await sim.stop();
+    // FLIGetStepsRemaining writes 70 00 00 00 on post-Atlas firmware and reads 4 bytes: that is
+    // what our driver writes. FLIStepMotor's own wait loop writes (and reads) 12 bytes on firmware
+    // >= 0x43 and the 2-byte pre-Atlas 70 00 on 0x40-0x42. The simulator answers each in the length
+    // asked (an assumption: FLI does not document it, and only a device can tell); the upstream
+    // daemon never calls FLIStepMotor, so these writes never reach a telescope through it.
+    for (const [firmware, poll] of [
+      ['0x8043', '70 00 00 00 00 00 00 00 00 00 00 00'],
+      ['0x8042', '70 00'],
+    ] as const) {
+      const sim = await startAtlasSim(['--firmware', firmware, '--step-rate', '5000']);
+      try {
+        const results = await runFli(sim.socket, ['open', 'remaining', 'move 100', 'close']);
+        assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], JSON.stringify(results));
+        const bytes = outBytes(byConnection(sim.transfers()).at(-1) as Transfer[]);
+        assert.ok(bytes.includes('70 00 00 00'), `${firmware}: FLIGetStepsRemaining`);
+        assert.ok(bytes.includes(poll), `${firmware}: FLIStepMotor's poll ${poll} in ${bytes.join(' | ')}`);
+      } finally {
+        await sim.stop();
+      }
     }
   });
 });

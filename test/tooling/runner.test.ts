@@ -48,12 +48,15 @@ describe('npm test on a machine without the prerequisites', { timeout: 60_000 },
       ['cpio', 'cpio'],
       ['systemd', 'systemd-analyze'],
       ['bsdutils', 'script'],
+      ['gcc', 'cc'],
+      ['indi-fli', 'indi_fli_focus'],
+      ['indi-bin', 'indiserver'],
     ]) {
       assert.match(err, new RegExp(`^  ${pkg}: ${command} is not on PATH`, 'm'), pkg);
     }
     const install = /^install them with:\n {2}(.*)$/m.exec(err)?.[1];
     assert.ok(install, err);
-    assert.match(install, /^(sudo )?apt-get install -y python3-pyro4 python3-serpent rpm rpm2cpio cpio systemd bsdutils( |$)/);
+    assert.match(install, /^(sudo )?apt-get install -y python3-pyro4 python3-serpent rpm rpm2cpio cpio systemd bsdutils gcc indi-fli indi-bin( |$)/);
     assert.doesNotMatch(runner.stdout() + err, /tsc|ℹ tests/, 'nothing was built or run');
   });
 
