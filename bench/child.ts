@@ -12,11 +12,15 @@ export function startChild(command: string, args: string[], options: SpawnOption
   return start(command, args, { stdio: ['ignore', 'pipe', 'pipe'], lifetimeMs: 180_000, ...options });
 }
 
-/** Resident set size of a process in kB, from /proc/<pid>/status (VmRSS). */
-export function rssKb(pid: number): number {
+/**
+ * Resident set size of a process in kB, from /proc/<pid>/status: VmRSS (all of it), or RssAnon
+ * (its own memory, without the pages of its binary and libraries, which every process running
+ * them shares).
+ */
+export function rssKb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = status.match(/^VmRSS:\s+(\d+)\s+kB/m);
-  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+  if (!m) throw new Error(`no ${field} for pid ${pid}`);
   return Number(m[1]);
 }
 

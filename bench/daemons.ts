@@ -22,6 +22,8 @@ export interface Launch {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** The TypeScript daemon's config file (its phone book is env.FOCUSD_PHONEBOOK). */
+  config?: string;
 }
 
 /** A free loopback port (bound and released; the daemon binds it right after). */
@@ -70,8 +72,8 @@ export function launchFor(kind: DaemonKind, port: number, instrumented = false):
     return { command: PYTHON, args, env: { ...process.env } };
   }
   const { config, env } = focusdSetup(port);
-  if (instrumented) return { command: process.execPath, args: [join(repoRoot, 'dist', 'bench', 'instrumented-focusd.js'), config], env };
-  return { command: process.execPath, args: [join(repoRoot, 'bin', 'focusd'), '--simulate', config], env };
+  if (instrumented) return { command: process.execPath, args: [join(repoRoot, 'dist', 'bench', 'instrumented-focusd.js'), config], env, config };
+  return { command: process.execPath, args: [join(repoRoot, 'bin', 'focusd'), '--simulate', config], env, config };
 }
 
 export interface RunningDaemon {
@@ -81,6 +83,8 @@ export interface RunningDaemon {
   uri: string;
   /** process.hrtime.bigint() just before spawn. */
   spawnedAt: bigint;
+  env: NodeJS.ProcessEnv;
+  config?: string;
 }
 
 /** Starts a daemon on a free port and waits for its `Starting daemon PYRO:...` line. */
@@ -90,7 +94,7 @@ export async function startDaemon(kind: DaemonKind, options: { instrumented?: bo
   const spawnedAt = process.hrtime.bigint();
   const child = startChild(launch.command, launch.args, { env: launch.env, lifetimeMs: 240_000 });
   const m = await child.waitFor(/Starting daemon (PYRO:\S+)/);
-  return { kind, child, port, uri: m[1] as string, spawnedAt };
+  return { kind, child, port, uri: m[1] as string, spawnedAt, env: launch.env, ...(launch.config !== undefined ? { config: launch.config } : {}) };
 }
 
 export async function stopDaemon(d: RunningDaemon): Promise<void> {

@@ -30,13 +30,15 @@ import {
   type LoadResult,
 } from './measures.js';
 import { environment, renderReport, type ReportInput, type Samples } from './report.js';
+import { callProfile, type StageTimes } from './call-profile.js';
+import { cliRun } from './cli.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 5));
 const LEVELS = [1, 8, 64, 512] as const;
 const P = QUICK
-  ? { calls: 300, warmup: 50, loadMs: 500, loadWarmMs: 150, stops: 2, serpentMs: 100, idleSettleMs: 500 }
-  : { calls: 2000, warmup: 200, loadMs: 1500, loadWarmMs: 300, stops: 4, serpentMs: 800, idleSettleMs: 1000 };
+  ? { calls: 300, warmup: 50, loadMs: 500, loadWarmMs: 150, stops: 2, serpentMs: 100, idleSettleMs: 500, cliRounds: 2, profileCalls: 2000 }
+  : { calls: 2000, warmup: 200, loadMs: 1500, loadWarmMs: 300, stops: 4, serpentMs: 800, idleSettleMs: 1000, cliRounds: 8, profileCalls: 20000 };
 const ONLY = process.env.BENCH_ONLY as DaemonKind | undefined;
 const kinds = KINDS.filter((k) => ONLY === undefined || k === ONLY);
 
@@ -53,9 +55,13 @@ async function daemonRun(kind: DaemonKind, run: number): Promise<void> {
   });
   // Start-up is measured on a second, fresh process below; this one is for the steady-state figures.
   try {
+    await sleep(P.idleSettleMs);
+    add(kind, 'startRssKb', rssKb(d.child.pid));
+    add(kind, 'startAnonKb', rssKb(d.child.pid, 'RssAnon'));
     await initialize(d.uri);
     await sleep(P.idleSettleMs);
     add(kind, 'idleRssKb', rssKb(d.child.pid));
+    add(kind, 'idleAnonKb', rssKb(d.child.pid, 'RssAnon'));
 
     const py = pythonClientLatency(d.uri, P.calls, P.warmup);
     add(kind, 'pyClientP50Us', py.p50Us);
@@ -80,7 +86,12 @@ async function daemonRun(kind: DaemonKind, run: number): Promise<void> {
       add(kind, `callsPerSec${n}`, r.callsPerSecond);
       add(kind, `turnedAway${n}`, r.rejected + r.failed);
       add(kind, `errors${n}`, r.errors);
-      if (n === 64) add(kind, 'loadRssKb', r.peakRssKb);
+      if (n === 64) {
+        add(kind, 'loadRssKb', r.peakRssKb);
+        await sleep(P.idleSettleMs);
+        add(kind, 'afterLoadRssKb', rssKb(d.child.pid));
+        add(kind, 'afterLoadAnonKb', rssKb(d.child.pid, 'RssAnon'));
+      }
       if (r.rejected + r.failed > 0 && run === 1) notes.push(`${kind}, ${n} connections: ${r.rejected} rejected, ${r.failed} failed (${r.rejectReasons.join('; ')})`);
       log(`  ${kind} run ${run}: ${n} connections: ${r.callsPerSecond.toFixed(0)} calls/s, ${r.served} served, ${r.rejected} rejected, ${r.failed} failed`);
     }
@@ -89,16 +100,43 @@ async function daemonRun(kind: DaemonKind, run: number): Promise<void> {
   }
 }
 
-async function startupRun(kind: DaemonKind): Promise<void> {
+async function startupRun(kind: DaemonKind, unbundled = false): Promise<void> {
   const port = await freePort();
   const launch = launchFor(kind, port);
+  // The unbundled variant runs the compiler's output (dist/src), as bin/focusd did before bundling.
+  const args = unbundled ? [join(repoRoot, 'dist', 'src', 'cli', 'focusd.js'), ...launch.args.slice(1)] : launch.args;
   const spawnedAt = process.hrtime.bigint();
-  const child = startChild(launch.command, launch.args, { env: launch.env, lifetimeMs: 60_000 });
+  const child = startChild(launch.command, args, { env: launch.env, lifetimeMs: 60_000 });
   try {
-    add(kind, 'startupMs', await firstAnswerMs(port, spawnedAt));
+    add(kind, unbundled ? 'startupUnbundledMs' : 'startupMs', await firstAnswerMs(port, spawnedAt));
   } finally {
     await child.stop(3000);
   }
+}
+
+/** `focus status` and `focus json`, ours and the Python twin, with the breakdown rows (bench/cli.ts). */
+async function cliFigures(run: number): Promise<void> {
+  const r = await cliRun(P.cliRounds);
+  const f = r.figures;
+  const put = (kind: DaemonKind, key: string, name: string): void => {
+    const m = f[name];
+    if (!m) return;
+    add(kind, key, m.wallMs);
+    add(kind, `${key}Kb`, m.maxRssKb);
+    add(kind, `${key}AnonKb`, m.anonKb);
+    add(kind, `${key}FileKb`, m.fileKb);
+  };
+  const both = (key: string, ts: string, py: string): void => {
+    put('typescript', key, ts);
+    put('python', key, py);
+  };
+  both('cliStatus', 'tsStatus', 'pyStatus');
+  both('cliJson', 'tsJson', 'pyJson');
+  both('cliFloor', 'nodeFloor', 'pyFloor');
+  both('cliLoad', 'tsVersion', 'pyImportPyro4');
+  put('typescript', 'cliStatusUnbundled', 'tsStatusUnbundled');
+  if (r.mismatches.length > 0 && run === 1) notes.push(...r.mismatches.map((m) => `CLI output: ${m}`));
+  log(`  cli run ${run}: focus status ${f.tsStatus?.wallMs.toFixed(0)} ms ${((f.tsStatus?.maxRssKb ?? 0) / 1024).toFixed(1)} MB; twin ${f.pyStatus?.wallMs.toFixed(0)} ms ${((f.pyStatus?.maxRssKb ?? 0) / 1024).toFixed(1)} MB`);
 }
 
 async function stopRun(kind: DaemonKind): Promise<void> {
@@ -131,8 +169,10 @@ async function main(): Promise<void> {
     // Alternate which daemon goes first, so drift in the machine's load favours neither.
     const order = run % 2 === 1 ? kinds : [...kinds].reverse();
     log(`run ${run}/${RUNS}`);
+    if (ONLY === undefined) await cliFigures(run);
     for (const kind of order) {
       await startupRun(kind);
+      if (kind === 'typescript') await startupRun(kind, true);
       await daemonRun(kind, run);
       try {
         await stopRun(kind);
@@ -158,9 +198,15 @@ async function main(): Promise<void> {
     }
   }
 
+  let stages: StageTimes | null = null;
+  if (ONLY !== 'python') {
+    log('call profile: where a report_status round trip goes, both ends profiled');
+    stages = await callProfile(P.profileCalls, P.warmup);
+  }
+
   const elapsedS = (Date.now() - started) / 1000;
   const sizes = Object.fromEntries(Object.entries(payloads.bytes).map(([k, v]) => [k, v.length]));
-  const input: ReportInput = { env, floorNote, runs: RUNS, quick: QUICK, samples, notes, elapsedS, payloadBytes: sizes, params: P };
+  const input: ReportInput = { env, floorNote, runs: RUNS, quick: QUICK, samples, notes, elapsedS, payloadBytes: sizes, params: P, stages };
   writeFileSync(RAW, JSON.stringify({ ...input, floor, floorPinned }, null, 2));
   write(input);
   log(`wrote ${OUT} in ${elapsedS.toFixed(0)} s`);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the four RPMs (server, client, common, data-warwick) with rpmbuild, as upstream's Makefile
-# does: version = UTC build date. The shared module is staged from a clean compile of src/ only
-# (packaging/tsconfig.json: no tests, benchmarks or source maps, nothing stale from dist/) with
-# production dependencies only (`npm ci --omit=dev`), so the packages need nothing but Node.js >= 20.
+# does: version = UTC build date. The shared module is staged from fresh bundles of focus and focusd
+# (scripts/build.mjs: one file each, the programs the benchmarks measure, no tests, benchmarks or
+# source maps) with the one production dependency, the usb binding (`npm ci --omit=dev`), so the
+# packages need nothing but Node.js >= 20.
 #   RPM_OUT      where the .rpm files go (default: ./rpms)
 #   RPM_VERSION  version to stamp (default: date --utc +%Y%m%d%H%M%S)
 # Needs: node/npm with the dev dependencies installed (npm ci), rpmbuild (Rocky: rpm-build;
@@ -23,10 +24,14 @@ out=$(cd "$out" && pwd)
 cd "$root"
 sources=$work/SOURCES
 module=$sources/module
-mkdir -p "$module/config"
-"$root/node_modules/.bin/tsc" -p packaging/tsconfig.json --outDir "$module/dist"
+mkdir -p "$module/config" "$module/bin"
+node scripts/build.mjs --bundle-to "$work/bundles"
+mkdir -p "$module/dist/bundle"
+for program in focus focusd; do
+  cp "$work/bundles/$program.mjs" "$module/dist/bundle/"
+  cp "bin/$program" "$module/bin/"
+done
 cp package.json package-lock.json "$module/"
-cp -r bin "$module/bin"
 cp config/phonebook.json "$module/config/"
 # usb's native binding comes prebuilt in an optional dependency (@node-usb/usb-<platform>) that
 # npm picks for this machine: no install scripts, no compiler.

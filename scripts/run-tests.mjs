@@ -33,12 +33,9 @@ if (process.env.FOCUSD_TEST_RUN === '1') {
   process.exit(0);
 }
 
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
-  stdio: 'inherit',
-  cwd: root,
-});
-if (tsc.error || tsc.status !== 0) {
-  console.error(tsc.error ? `npm test: cannot run the TypeScript compiler (${tsc.error.message}); run npm ci first` : 'npm test: the build failed');
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+if (build.error || build.status !== 0) {
+  console.error('npm test: the build failed (scripts/build.mjs; run npm ci first if the tools are missing)');
   process.exit(1);
 }
 const native = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { stdio: 'inherit', cwd: root });

@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { packageRoot } from './package-root.js';
 import { AtlasSimServer, SimulatedAtlas, SocketPathTakenError, hexBytes, statusName, type TranscriptEntry } from '../hardware/index.js';
 
 /**
@@ -11,7 +11,7 @@ import { AtlasSimServer, SimulatedAtlas, SocketPathTakenError, hexBytes, statusN
  * with `--simulate --simulator-socket`. Faults are set by flags at start and by commands on stdin.
  */
 
-const SHIM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'build', 'usb-shim');
+const SHIM_DIR = join(packageRoot() ?? '.', 'build', 'usb-shim');
 
 const integer = (name: string, min = 0) => (value: string): number => {
   const n = /^0x[0-9a-f]+$/i.test(value) ? Number.parseInt(value, 16) : /^-?\d+$/.test(value) ? Number(value) : NaN;

@@ -1,6 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ConfigFileError, ConfigSchemaError, PhoneBookError } from '../config/index.js';
 import { pyroConnector, isCommunicationFailure, remoteErrorText } from './focus/client.js';
 import { codeHasMessage, codeMessage, ExitCode, exitStatus } from './focus/codes.js';
@@ -9,6 +8,7 @@ import { ConfigDiscoveryError, discoverConfig } from './focus/config-discovery.j
 import { Interrupts } from './focus/interrupts.js';
 import { parseCommandLine } from './focus/program.js';
 import { styleFor } from './focus/style.js';
+import { packageRoot } from './package-root.js';
 
 /**
  * `focus <command>`: rockit's focuser command line. Prints what the command returned and exits
@@ -16,14 +16,8 @@ import { styleFor } from './focus/style.js';
  */
 
 function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-    const parent = dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
+  const root = packageRoot();
+  return root === null ? 'unknown' : (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 const printErr = (line: string): void => void process.stderr.write(line + '\n');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type SchemaValidateFunction } from 'ajv';
 import { ConfigFileError, ConfigSchemaError, type Violation } from './errors.js';
 import { loadPhoneBook, type DaemonEntry, type PhoneBook } from './phonebook.js';
-import { toViolations } from './violations.js';
+import { validateConfigDocument } from './validators.js';
+import { sortViolations, toViolations } from './violations.js';
 
 /** The focusd configuration, in upstream rockit's file format (`rockit.focuser.atlas.Config`). */
 export interface FocusdConfig {
@@ -18,23 +18,6 @@ export interface FocusdConfig {
   moveTimeout: number;
 }
 
-/**
- * Upstream's CONFIG_SCHEMA, keyword for keyword, with the custom keywords `daemon_name` and
- * `machine_name` checking names against the phone book. One addition: `move_timeout` must be
- * positive (upstream accepts any number, and a timeout of 0 or less fails every move).
- */
-export const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['daemon', 'log_name', 'control_machines', 'move_timeout'],
-  properties: {
-    daemon: { type: 'string', daemon_name: true },
-    log_name: { type: 'string' },
-    control_machines: { type: 'array', items: { type: 'string', machine_name: true } },
-    move_timeout: { type: 'number', exclusiveMinimum: 0 },
-  },
-} as const;
-
 interface RawConfig {
   daemon: string;
   log_name: string;
@@ -42,22 +25,28 @@ interface RawConfig {
   move_timeout: number;
 }
 
-function nameKeyword(keyword: string, what: string, known: (name: string) => boolean) {
-  const validate: SchemaValidateFunction = (_schema: unknown, data: unknown) => {
-    if (typeof data !== 'string' || known(data)) return true;
-    validate.errors = [{ keyword, message: `'${data}' is not a valid ${what} name`, params: { name: data } }];
-    return false;
-  };
-  return { keyword, type: 'string' as const, schemaType: 'boolean' as const, errors: true, validate };
-}
-
-/** Validates a parsed config document; returns the violations (empty when valid). */
+/**
+ * Validates a parsed config document; returns the violations (empty when valid). The keys and
+ * types are checked by CONFIG_SCHEMA (compiled ahead of time); the daemon and machine names, which
+ * upstream checks with its custom `daemon_name` and `machine_name` keywords, against the phone book
+ * here, with the same messages.
+ */
 export function validateConfig(document: unknown, phoneBook: PhoneBook): Violation[] {
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  ajv.addKeyword(nameKeyword('daemon_name', 'daemon', (n) => phoneBook.daemons.has(n)));
-  ajv.addKeyword(nameKeyword('machine_name', 'machine', (n) => phoneBook.machines.has(n)));
-  const validate = ajv.compile(CONFIG_SCHEMA);
-  return validate(document) ? [] : toViolations(validate.errors);
+  const violations = validateConfigDocument(document) ? [] : toViolations(validateConfigDocument.errors);
+  const doc = document as Partial<Record<keyof RawConfig, unknown>> | null;
+  if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
+    if (typeof doc.daemon === 'string' && !phoneBook.daemons.has(doc.daemon)) {
+      violations.push({ path: '/daemon', message: `'${doc.daemon}' is not a valid daemon name` });
+    }
+    if (Array.isArray(doc.control_machines)) {
+      doc.control_machines.forEach((name: unknown, i) => {
+        if (typeof name === 'string' && !phoneBook.machines.has(name)) {
+          violations.push({ path: `/control_machines/${i}`, message: `'${name}' is not a valid machine name` });
+        }
+      });
+    }
+  }
+  return sortViolations(violations);
 }
 
 /** Parses and validates config JSON text. Throws `ConfigFileError` or `ConfigSchemaError`. */

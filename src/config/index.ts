@@ -8,4 +8,5 @@ export {
   type DaemonEntry,
   type PhoneBook,
 } from './phonebook.js';
-export { CONFIG_SCHEMA, loadConfig, parseConfig, validateConfig, type FocusdConfig } from './config.js';
+export { loadConfig, parseConfig, validateConfig, type FocusdConfig } from './config.js';
+export { CONFIG_SCHEMA, PHONEBOOK_SCHEMA } from './schemas.js';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
 import { PhoneBookError } from './errors.js';
+import { validatePhoneBookDocument } from './validators.js';
 import { toViolations } from './violations.js';
 
 /**
@@ -34,35 +34,6 @@ export interface PhoneBook {
 /** Where a site's extra phone book files are read from unless FOCUSD_PHONEBOOK_DIR says otherwise. */
 export const DEFAULT_PHONEBOOK_DIR = '/etc/focusd/phonebook.d';
 
-const IPV4 = '^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$';
-
-const PHONEBOOK_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    _comment: { type: 'string' },
-    machines: {
-      type: 'object',
-      additionalProperties: { type: 'string', pattern: IPV4 },
-    },
-    daemons: {
-      type: 'object',
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['object_id', 'host', 'port'],
-        properties: {
-          object_id: { type: 'string', minLength: 1 },
-          host: { type: 'string', minLength: 1 },
-          port: { type: 'integer', minimum: 0, maximum: 65535 },
-          default_timeout: { type: 'number', minimum: 0 },
-          default_retries: { type: 'integer', minimum: 0 },
-        },
-      },
-    },
-  },
-} as const;
-
 interface RawDaemon {
   object_id: string;
   host: string;
@@ -75,7 +46,6 @@ interface RawPhoneBook {
   daemons?: Record<string, RawDaemon>;
 }
 
-const validatePhoneBook = new Ajv({ allErrors: true, strict: true }).compile<RawPhoneBook>(PHONEBOOK_SCHEMA);
 
 /** The directory holding config/phonebook.json, found from this module in src/ or dist/src/. */
 function findBuiltInPhoneBook(): string {
@@ -120,8 +90,8 @@ function readPhoneBookFile(file: string): RawPhoneBook {
   } catch (e) {
     throw new PhoneBookError(file, `not valid JSON (${(e as Error).message})`);
   }
-  if (!validatePhoneBook(json)) throw new PhoneBookError(file, 'schema violations', toViolations(validatePhoneBook.errors));
-  return json;
+  if (!validatePhoneBookDocument(json)) throw new PhoneBookError(file, 'schema violations', toViolations(validatePhoneBookDocument.errors));
+  return json as RawPhoneBook;
 }
 
 /** Builds a phone book from raw documents (later documents override earlier ones). */

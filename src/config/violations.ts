@@ -26,8 +26,13 @@ export function toViolations(errors: readonly ErrorObject[] | null | undefined):
         out.push({ path: e.instancePath, message: e.message ?? `fails ${e.keyword}` });
     }
   }
+  return sortViolations(out);
+}
+
+/** Without duplicates, ordered by path (the order within one path kept). */
+export function sortViolations(violations: readonly Violation[]): Violation[] {
   const seen = new Set<string>();
-  return out
+  return violations
     .filter((v) => {
       const key = v.path + '\0' + v.message;
       if (seen.has(key)) return false;

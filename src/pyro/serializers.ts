@@ -36,10 +36,28 @@ export interface Serializer {
   loadsCall(data: Uint8Array, limits: DecodeLimits): Call;
 }
 
+/**
+ * Serializes each frozen value once: a value a handler returns frozen (Object.freeze, all the way
+ * down) is taken to never change, and the bytes are reused while it lives. A daemon answering the
+ * same status to many calls (focusd's report_status within one second and one state) encodes it once.
+ */
+function reusingFrozen(dumps: (value: PyValue) => Buffer): (value: PyValue) => Buffer {
+  const done = new WeakMap<object, Buffer>();
+  return (value) => {
+    if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) return dumps(value);
+    let bytes = done.get(value);
+    if (bytes === undefined) {
+      bytes = dumps(value);
+      done.set(value, bytes);
+    }
+    return bytes;
+  };
+}
+
 const serpent: Serializer = {
   id: SerializerId.serpent,
   name: 'serpent',
-  dumps: (value) => wrap(() => serialize(value)),
+  dumps: reusingFrozen((value) => wrap(() => serialize(value))),
   loads: (data, limits) =>
     wrap(() => parse(data, { maxDepth: limits.maxDepth, maxLength: Number.MAX_SAFE_INTEGER, preserveFloats: limits.preserveFloats })),
   dumpsCall: (call) => wrap(() => serialize(new PyTuple([call.objectId, call.method, new PyTuple(call.vargs), call.kwargs]))),
@@ -54,7 +72,7 @@ const serpent: Serializer = {
 const json: Serializer = {
   id: SerializerId.json,
   name: 'json',
-  dumps: (value) => jsonDumps(value),
+  dumps: reusingFrozen((value) => jsonDumps(value)),
   loads: (data, limits) => jsonLoads(data, limits),
   dumpsCall: (call) =>
     jsonDumps(pyObject([

@@ -36,6 +36,7 @@ export const utcStamp = (date = new Date()): string => date.toISOString().slice(
  */
 export class FocuserService {
   readonly actor: Actor<typeof connectionMachine>;
+  private lastReport: { snapshot: ConnectionSnapshot; second: number; report: StatusReport } | null = null;
 
   constructor(options: FocuserServiceOptions) {
     this.actor = createActor(connectionMachine, {
@@ -83,7 +84,18 @@ export class FocuserService {
   }
 
   reportStatus(now = new Date()): StatusReport {
+    // One report per state and per second (the date's resolution): many clients polling the status
+    // get the same frozen object, which the Pyro layer serializes once.
     const snap = this.snapshot;
+    const second = Math.floor(now.getTime() / 1000);
+    const cached = this.lastReport;
+    if (cached !== null && cached.snapshot === snap && cached.second === second) return cached.report;
+    const report = Object.freeze(this.buildReport(snap, now));
+    this.lastReport = { snapshot: snap, second, report };
+    return report;
+  }
+
+  private buildReport(snap: ConnectionSnapshot, now: Date): StatusReport {
     const c = snap.context;
     const status = focuserStatus(snap);
     const report: StatusReport = { date: utcStamp(now), status };
@@ -96,8 +108,8 @@ export class FocuserService {
         report.serial_number = c.facts.serialNumber;
         report.firmware_revision = c.facts.firmwareRevision;
       }
-      report.temperatures = [...c.temperatures];
-      report.homing = this.state === 'homing';
+      report.temperatures = Object.freeze([...c.temperatures]) as number[];
+      report.homing = topState(snap) === 'homing';
       report.homed = c.homed;
       report.at_home = (c.statusBits & AT_HOME_BIT) !== 0;
       report.at_limit = (c.statusBits & AT_LIMIT_BIT) !== 0;

@@ -105,7 +105,7 @@ describe('RPM packages', () => {
     assert.equal(readFileSync(join(root, 'etc/focusd/warwick.json'), 'utf8'), readFileSync(fromRoot('config', 'warwick.json'), 'utf8'), 'the upstream config, unchanged');
   });
 
-  test('file list: common holds the compiled module and production dependencies only', () => {
+  test('file list: common holds the two bundled programs and the usb binding only', () => {
     const m = '/usr/lib/rockit-atlas-ts';
     const all = rpmQuery(rpms.common, '-l');
     assert.ok(all.includes('/etc/focusd') && all.includes('/etc/focusd/phonebook.d'), 'owns the config directories');
@@ -115,17 +115,21 @@ describe('RPM packages', () => {
       `${m}/bin/focus`,
       `${m}/package.json`,
       `${m}/config/phonebook.json`,
-      `${m}/dist/src/cli/focusd.js`,
-      `${m}/dist/src/pyro/index.js`,
-      `${m}/dist/src/hardware/index.js`,
-      `${m}/node_modules/xstate/package.json`,
+      `${m}/dist/bundle/focusd.mjs`,
+      `${m}/dist/bundle/focus.mjs`,
       `${m}/node_modules/usb/package.json`,
     ]) {
       assert.ok(files.includes(f), `${f} missing`);
     }
     assert.ok(files.some((f) => /node_modules\/@node-usb\/usb-linux-x64-gnu\/.*\.node$/.test(f)), 'the usb native binding is bundled');
     assert.ok(files.every((f) => f.startsWith(m)), 'everything under the module directory');
-    for (const unwanted of ['/dist/test/', '/dist/bench/', '/node_modules/typescript/', '/node_modules/fast-check/', '/node_modules/tsx/']) {
+    assert.deepEqual(
+      files.filter((f) => f.startsWith(`${m}/dist`)).sort(),
+      [`${m}/dist`, `${m}/dist/bundle`, `${m}/dist/bundle/focus.mjs`, `${m}/dist/bundle/focusd.mjs`],
+      'the two bundles and nothing else of ours',
+    );
+    // Bundled: the dependencies are inside the two files, only the native binding is installed.
+    for (const unwanted of ['/dist/src/', '/dist/test/', '/dist/bench/', '/node_modules/xstate/', '/node_modules/pino/', '/node_modules/ajv/', '/node_modules/commander/', '/node_modules/typescript/', '/node_modules/fast-check/', '/node_modules/tsx/', '/bin/atlas-sim']) {
       assert.ok(!files.some((f) => f.includes(unwanted)), `${unwanted} must not be packaged`);
     }
     assert.ok(!files.some((f) => f.startsWith(`${m}/dist/`) && f.endsWith('.map')), 'no source maps of our own');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startSimulated } from '../cli/harness.js';
 import { start, type Running } from '../helpers/process.js';
-import { requireNativeBuild, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
+import { requireNativeBuild, scratchDir, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
 
 const DEVICE = 'FLI PDF';
 const PORT = '7624';
@@ -26,8 +26,9 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 async function startIndi(socket: string): Promise<Indi> {
   const unshare = asRoot ? ['--net'] : ['--map-root-user', '--net'];
+  // INDI drivers save their configuration under $HOME/.indi: keep that in a scratch directory.
   const server = start('unshare', [...unshare, '--', 'sh', '-c', `ip link set lo up && exec indiserver -v -p ${PORT} indi_fli_focus`], {
-    env: shimEnv(socket),
+    env: shimEnv(socket, { HOME: scratchDir('indi-home') }),
     lifetimeMs: 120_000,
   });
   const inside = (command: string, args: string[]): { code: number | null; out: string; err: string } => {
@@ -107,6 +108,7 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
     assert.equal((await sim.state()).position, 6000);
   });
 
+  // This driver counts FOCUS_INWARD as adding steps; the test holds it to the distance, not the sign.
   test('a relative move of 2500 steps: INDI and the simulator agree on where it ended', async () => {
     const relativeState = `${DEVICE}.REL_FOCUS_POSITION._STATE`;
     indi.set(`${DEVICE}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION=2500`);

@@ -80,3 +80,23 @@ describe('report_status', () => {
     assert.match(String(r.last_error), /Focuser fault during move: focuser disconnected/);
   });
 });
+
+describe('report_status is built once per state and second', () => {
+  test('within one second and one state the same frozen report comes back; a new second or a new state gives a new one', async () => {
+    const { s, clock } = service();
+    const t = Date.UTC(2026, 10, 24, 12, 0, 0);
+    const first = s.reportStatus(new Date(t + 100));
+    assert.equal(Object.isFrozen(first), true);
+    assert.equal(s.reportStatus(new Date(t + 900)), first, 'same second, same state: the same object');
+    const next = s.reportStatus(new Date(t + 1000));
+    assert.notEqual(next, first);
+    assert.equal(next.date, '2026-11-24T12:00:01Z', 'the date is still the time of the call, to the second');
+    const init = s.initialize();
+    await advance(clock, 300);
+    await init;
+    const idle = s.reportStatus(new Date(t + 1500));
+    assert.notEqual(idle, next, 'a state change rebuilds the report in the same second');
+    assert.equal(idle.status, 1);
+    assert.ok(Object.isFrozen(idle.temperatures), 'frozen all the way down');
+  });
+});

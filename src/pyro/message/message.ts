@@ -1,5 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { ProtocolError, SecurityError } from '../errors.js';
 import {
   ANNOTATION_HEADER_SIZE,
@@ -9,6 +8,14 @@ import {
   PROTOCOL_VERSION,
   headerChecksum,
 } from './constants.js';
+
+// HMAC and compression are rare (a shared key, or a daemon with COMPRESSION on), and loading
+// node:crypto and node:zlib is a good part of a command-line call's start-up: load them when used.
+const load = createRequire(import.meta.url);
+let crypto: typeof import('node:crypto') | undefined;
+let zlib: typeof import('node:zlib') | undefined;
+const cryptoModule = (): typeof import('node:crypto') => (crypto ??= load('node:crypto') as typeof import('node:crypto'));
+const zlibModule = (): typeof import('node:zlib') => (zlib ??= load('node:zlib') as typeof import('node:zlib'));
 
 /** One Pyro4 message. `payload` is the bytes as they travel (still compressed when flagged). */
 export interface Message {
@@ -44,7 +51,7 @@ export function toHmacKey(key: string | Uint8Array | undefined | null): HmacKey 
  * `Message.hmac()` computes it.
  */
 export function messageHmac(key: HmacKey, payload: Uint8Array, annotations: ReadonlyMap<string, Uint8Array>): Buffer {
-  const mac = createHmac('sha1', key).update(payload);
+  const mac = cryptoModule().createHmac('sha1', key).update(payload);
   for (const name of [...annotations.keys()].sort()) {
     if (name !== 'HMAC') mac.update(annotations.get(name) as Uint8Array);
   }
@@ -56,7 +63,7 @@ export function checkHmac(message: Message, key: HmacKey | undefined): SecurityE
   const sent = message.annotations.get('HMAC');
   if (sent && key) {
     const expected = messageHmac(key, message.payload, message.annotations);
-    return sent.length === expected.length && timingSafeEqual(sent, expected)
+    return sent.length === expected.length && cryptoModule().timingSafeEqual(sent, expected)
       ? null
       : new SecurityError('message hmac mismatch');
   }
@@ -112,7 +119,7 @@ export function encodeMessage(options: EncodeOptions): Buffer {
 export function decompressedPayload(message: Message, maxSize: number): Buffer {
   if (!(message.flags & Flags.COMPRESSED)) return message.payload;
   try {
-    return inflateSync(message.payload, { maxOutputLength: Math.max(1, maxSize) });
+    return zlibModule().inflateSync(message.payload, { maxOutputLength: Math.max(1, maxSize) });
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') throw new ProtocolError(`decompressed message is larger than ${maxSize} bytes`);
@@ -123,6 +130,6 @@ export function decompressedPayload(message: Message, maxSize: number): Buffer {
 /** Compresses like Pyro4's `_compressData`: only when that makes the payload smaller. */
 export function maybeCompress(payload: Buffer): { payload: Buffer; compressed: boolean } {
   if (payload.length < 200) return { payload, compressed: false };
-  const packed = deflateSync(payload);
+  const packed = zlibModule().deflateSync(payload);
   return packed.length < payload.length ? { payload: packed, compressed: true } : { payload, compressed: false };
 }
