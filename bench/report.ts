@@ -225,7 +225,8 @@ export function renderReport(input: ReportInput): string {
   lines.push("  check, 100 ms motion polling) served as rockit's `PyroDaemon.launch` does (Pyro4 4.82 default threadpool");
   lines.push('  server, serpent). Both over a simulated Atlas moving 1000 steps/s with no USB latency. Each run starts a');
   lines.push('  fresh process of each daemon, alternating which goes first, and initializes the focuser before measuring.');
-  lines.push(`- report_status round trip: one proxy, ${p.warmup} warm-up calls, then ${p.calls} timed calls back to back; p50 and p99 of`);
+  lines.push(`- report_status round trip: one proxy, ${p.warmup} warm-up calls, then ${p.calls} timed calls back to back (steady state, as a`);
+  lines.push('  daemon serving for hours and the long-lived proxies of rockit\'s other daemons see it: V8 has compiled the hot path); p50 and p99 of');
   lines.push('  those calls. Python client: `bench/reference/client_latency.py` (a `Pyro4.Proxy`); TS client: our `PyroProxy`');
   lines.push('  (`bench/latency-client.ts`); each client is its own process. The targets are judged on the rows placed by the');
   lines.push('  scheduler as it likes; the "pinned" rows (client and daemon on CPU 0 with taskset) show the cost without the');

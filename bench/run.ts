@@ -38,7 +38,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 1 : 5));
 const LEVELS = [1, 8, 64, 512] as const;
 const P = QUICK
   ? { calls: 300, warmup: 50, loadMs: 500, loadWarmMs: 150, stops: 2, serpentMs: 100, idleSettleMs: 500, cliRounds: 2, profileCalls: 2000 }
-  : { calls: 2000, warmup: 200, loadMs: 1500, loadWarmMs: 300, stops: 4, serpentMs: 800, idleSettleMs: 1000, cliRounds: 8, profileCalls: 20000 };
+  : { calls: 20000, warmup: 2000, loadMs: 1500, loadWarmMs: 300, stops: 4, serpentMs: 800, idleSettleMs: 1000, cliRounds: 8, profileCalls: 20000 };
 const ONLY = process.env.BENCH_ONLY as DaemonKind | undefined;
 const kinds = KINDS.filter((k) => ONLY === undefined || k === ONLY);
 
