@@ -8,39 +8,21 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceDisconnectedError, BadReplyError, TransferTimeoutError } from '../../src/hardware/index.js';
-import { start } from '../helpers/process.js';
-import { USB_PROBE, fliSession, openOurs, requireNativeBuild, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
+import { USB_PROBE, fliSession, openOurs, requireNativeBuild, session, startAtlasSim, type AtlasSim, type Session } from './harness.js';
 
 const ENODEV = -19;
 const EIO = -5;
 const EAGAIN = -11;
 
-interface ProbeSession {
-  op(line: string): Promise<{ status: string; transferred?: number; data?: string; devices?: unknown[] }>;
-  end(): Promise<void>;
+interface ProbeAnswer {
+  status: string;
+  transferred?: number;
+  data?: string;
+  devices?: unknown[];
 }
 
 /** usb-probe kept running, fed one op at a time. */
-function probeSession(socket: string): ProbeSession {
-  const run = start(USB_PROBE, [], { env: shimEnv(socket), lifetimeMs: 60_000 });
-  let seen = 0;
-  return {
-    async op(line) {
-      run.child.stdin?.write(line + '\n');
-      const until = Date.now() + 15_000;
-      for (;;) {
-        const lines = run.stdout().split('\n').filter((l) => l.startsWith('{'));
-        if (lines.length > seen) return JSON.parse(lines[seen++] as string) as { status: string };
-        if (Date.now() > until) throw new Error(`usb-probe did not answer ${line}; stderr ${run.stderr()}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
-    async end() {
-      run.child.stdin?.end();
-      await run.stop();
-    },
-  };
-}
+const probeSession = (socket: string): Session<ProbeAnswer> => session<ProbeAnswer>(USB_PROBE, socket);
 
 describe('faults on the simulated bus', { timeout: 120_000 }, () => {
   let sim: AtlasSim;

@@ -122,24 +122,29 @@ function parseResults(text: string): FliResult[] {
     .map((l) => JSON.parse(l) as FliResult);
 }
 
-/** fli-harness kept running, fed one op at a time: for faults that must land between two ops. */
-export interface FliSession {
-  op(line: string): Promise<FliResult>;
+/** A harness program kept running, fed one op per line, answering one JSON line per op. */
+export interface Session<T> {
+  op(line: string): Promise<T>;
   end(): Promise<void>;
 }
 
-export function fliSession(socket: string): FliSession {
-  const run = start(FLI_HARNESS, [], { env: shimEnv(socket), lifetimeMs: 120_000 });
+/** Starts `program` (fli-harness or usb-probe) on the simulator behind `socket`, driven op by op. */
+export function session<T>(program: string, socket: string): Session<T> {
+  const run = start(program, [], { env: shimEnv(socket), lifetimeMs: 120_000 });
+  const name = program.split('/').pop() as string;
   let seen = 0;
   return {
     async op(line) {
       run.child.stdin?.write(line + '\n');
       const until = Date.now() + 30_000;
       for (;;) {
-        const results = parseResults(run.stdout());
-        if (results.length > seen) return results[seen++] as FliResult;
-        if (run.child.exitCode !== null) throw new Error(`fli-harness exited during "${line}"; stderr: ${run.stderr()}`);
-        if (Date.now() > until) throw new Error(`fli-harness did not answer "${line}"`);
+        const answers = run
+          .stdout()
+          .split('\n')
+          .filter((l) => l.startsWith('{'));
+        if (answers.length > seen) return JSON.parse(answers[seen++] as string) as T;
+        if (run.child.exitCode !== null) throw new Error(`${name} exited during "${line}"; stderr: ${run.stderr()}`);
+        if (Date.now() > until) throw new Error(`${name} did not answer "${line}"`);
         await new Promise((r) => setTimeout(r, 5));
       }
     },
@@ -149,6 +154,10 @@ export function fliSession(socket: string): FliSession {
     },
   };
 }
+
+/** fli-harness kept running: for faults that must land between two libfli calls. */
+export type FliSession = Session<FliResult>;
+export const fliSession = (socket: string): FliSession => session<FliResult>(FLI_HARNESS, socket);
 
 /** Our driver on the simulator behind `socket`, through the same transport class as on USB. */
 export async function openOurs(socket: string): Promise<AtlasFocuser> {
