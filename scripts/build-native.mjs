@@ -5,7 +5,7 @@
 //   build/referee/usb-probe          a plain libusb-1.0 program, for testing the stand-in itself
 // Needs a C compiler and the libusb-1.0-0-dev and libfli-dev headers (scripts/prerequisites.mjs).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +41,20 @@ for (const t of targets) {
     process.exit(1);
   }
   console.log(`build-native: ${t.out}`);
+}
+
+// The stand-in promises every function of the installed libusb-1.0 API, so that any program links
+// against it: a newer libusb header with a function the stand-in lacks must stop the build.
+const header = readFileSync('/usr/include/libusb-1.0/libusb.h', 'utf8');
+const declared = new Set([...header.matchAll(/LIBUSB_CALL\s+(libusb_\w+)\s*\(/g)].map((m) => m[1]));
+const nm = spawnSync('nm', ['-D', '--defined-only', join(root, 'build', 'usb-shim', 'libusb-1.0.so.0')], { encoding: 'utf8' });
+if (nm.status !== 0) {
+  console.error(`build-native: nm could not read the stand-in: ${nm.stderr || nm.error?.message}`);
+  process.exit(1);
+}
+const defined = new Set([...nm.stdout.matchAll(/ T (libusb_\w+)$/gm)].map((m) => m[1]));
+const missing = [...declared].filter((name) => !defined.has(name));
+if (missing.length > 0) {
+  console.error(`build-native: the libusb stand-in lacks ${missing.join(', ')} from /usr/include/libusb-1.0/libusb.h: add them (a NOT_SUPPORTED stub will do)`);
+  process.exit(1);
 }

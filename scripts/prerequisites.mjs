@@ -19,8 +19,11 @@ const PYRO4 = '4.82';
 const SERPENT = '1.41';
 const PROBE_TIMEOUT_MS = 10_000;
 
+// Administration tools (ip) live in the sbin directories, which a user's PATH often leaves out.
+const SBIN = ['/usr/sbin', '/sbin'];
+
 function onPath(command, env) {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+  for (const dir of [...(env.PATH ?? '').split(delimiter), ...SBIN]) {
     if (dir === '') continue;
     try {
       accessSync(join(dir, command), constants.X_OK);
@@ -89,6 +92,7 @@ export const REQUIREMENTS = [
     ['indi-bin', 'indiserver', 'the USB referee tests run INDI'],
     ['indi-bin', 'indi_getprop', 'the USB referee tests run INDI'],
     ['indi-bin', 'indi_setprop', 'the USB referee tests run INDI'],
+    ['iproute2', 'ip', 'the INDI referee runs indiserver in a network namespace of its own'],
   ].map(([pkg, command, purpose]) => ({
     packages: [pkg],
     purpose,

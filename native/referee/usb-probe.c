@@ -71,7 +71,7 @@ static void do_open(void)
 static int parse_hex(const char *text, unsigned char *out, int cap)
 {
 	int n = 0;
-	for (const char *p = text; *p && n < cap; p += 2) {
+	for (const char *p = text; p[0] != '\0' && p[1] != '\0' && n < cap; p += 2) {
 		unsigned v;
 		if (sscanf(p, "%2x", &v) != 1)
 			break;

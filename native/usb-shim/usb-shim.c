@@ -256,16 +256,20 @@ static int exchange(int fd, uint8_t op, const uint8_t *payload, size_t len, uint
 		*broken = 1;
 		return LIBUSB_ERROR_IO;
 	}
-	int overflow = size > cap;
-	r = read_exact(fd, overflow ? NULL : out, size, deadline);
+	/* A failed request carries no data worth having; more data than asked for is an overflow, and
+	 * the caller gets what fitted, as libusb reports the bytes it did receive. */
+	size_t keep = status != LIBUSB_SUCCESS ? 0 : (size > cap ? cap : size);
+	r = keep > 0 ? read_exact(fd, out, keep, deadline) : IO_OK;
+	if (r == IO_OK && size > keep)
+		r = read_exact(fd, NULL, size - keep, deadline);
 	if (r != IO_OK) {
 		*broken = 1;
 		return r == IO_TIMEOUT ? LIBUSB_ERROR_TIMEOUT : LIBUSB_ERROR_NO_DEVICE;
 	}
-	if (overflow)
-		return LIBUSB_ERROR_OVERFLOW;
 	if (out_len != NULL)
-		*out_len = size;
+		*out_len = keep;
+	if (status == LIBUSB_SUCCESS && size > cap)
+		return LIBUSB_ERROR_OVERFLOW;
 	return status;
 }
 
@@ -314,6 +318,18 @@ static int handle_request(libusb_device_handle *h, uint8_t op, const uint8_t *pa
 	}
 	pthread_mutex_unlock(&h->lock);
 	return status;
+}
+
+/* The handle's connection is out of step (a reply that made no sense): the device is gone for it. */
+static void kill_handle(libusb_device_handle *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (!h->dead) {
+		h->dead = 1;
+		close(h->fd);
+		h->fd = -1;
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- library, devices ---------------------------------------------------------------------- */
@@ -635,9 +651,11 @@ API int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, un
 	if (request != small)
 		free(request);
 	if (status == LIBUSB_SUCCESS) {
-		if (n != sizeof ack)
+		if (n != sizeof ack) {
+			note("a bulk OUT acknowledged with %zu bytes: the device is treated as gone", n);
+			kill_handle(h);
 			status = LIBUSB_ERROR_IO;
-		else {
+		} else {
 			uint32_t done = get32(ack);
 			*transferred = done > (uint32_t)length ? length : (int)done;
 		}

@@ -140,7 +140,8 @@ function command(sim: SimulatedAtlas, server: AtlasSimServer, line: string): str
       sim.setTemperature(number(a, 'channel'), number(b, 'degrees'));
       return 'ok';
     case 'help':
-      return COMMANDS;
+      // One line, so a program driving atlas-sim reads one answer per command (--help has the list).
+      return 'commands: status, unplug, replug, unplug-after <ms>, stall on|off, short-reply on|off, wrong-echo on|off, reply-delay <ms>, step-rate <n>, temperature <channel> <C>, help';
     default:
       throw new Error(`unknown command "${verb}" (try help)`);
   }
@@ -176,13 +177,15 @@ async function main(argv: string[]): Promise<void> {
       ? { transcript: (e: TranscriptEntry) => (transcriptTo === '-' ? process.stdout.write(transcriptLine(e)) : appendFileSync(transcriptTo, transcriptLine(e))) }
       : {}),
   });
-  // Installed before anything is served, so a signal at any moment stops it cleanly.
+  // Installed before anything is served, so a signal at any moment stops it cleanly; a second
+  // signal, or a close that takes more than two seconds, ends it at once.
   let stopping = false;
   let stdin: ReturnType<typeof createInterface> | null = null;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) process.exit(1);
     stopping = true;
     stdin?.close();
+    setTimeout(() => process.exit(1), 2000).unref();
     void server.close().then(() => {
       process.stdout.write('atlas-sim: stopped\n');
       process.exit(0);

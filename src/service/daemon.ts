@@ -14,6 +14,14 @@ import { controlIpCheck, focuserObject } from './focuser-object.js';
 import { FocuserService } from './focuser-service.js';
 import { createSimulator, simulatorObject } from './simulator-object.js';
 
+/** Options that do not go together. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 export interface FocusdOptions {
   configPath: string;
   /** Use the simulated Atlas instead of USB hardware. */
@@ -43,7 +51,7 @@ export interface RunningFocusd {
  */
 export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> {
   if (options.simulatorSocket !== undefined && !options.simulate) {
-    throw new Error('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
+    throw new UsageError('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
   }
   const env = options.env ?? process.env;
   const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));

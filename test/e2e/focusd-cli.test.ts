@@ -62,6 +62,15 @@ describe('focusd command line', () => {
     assert.match(p.stderr(), /\/colour: is not an allowed key/);
   });
 
+  test('--simulator-socket without --simulate is refused: focusd never simulates unless told to', async () => {
+    const { config, env } = scratchSetup();
+    const p = focusdWith(config, env, ['--simulator-socket', join(scratchSetup().dir, 'atlas.sock')]);
+    const { code } = await p.exited;
+    assert.equal(code, 1);
+    assert.equal(p.stderr(), 'focusd: --simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)\n');
+    assert.doesNotMatch(p.stdout(), /Starting daemon/);
+  });
+
   test('FOCUSD_SIMULATE=1 selects the simulator without --simulate', async () => {
     const { config, env } = scratchSetup();
     const p = focusdWith(config, { ...env, FOCUSD_SIMULATE: '1' }, []);

@@ -27,7 +27,7 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 async function startIndi(socket: string): Promise<Indi> {
   const unshare = asRoot ? ['--net'] : ['--map-root-user', '--net'];
   // INDI drivers save their configuration under $HOME/.indi: keep that in a scratch directory.
-  const server = start('unshare', [...unshare, '--', 'sh', '-c', `ip link set lo up && exec indiserver -v -p ${PORT} indi_fli_focus`], {
+  const server = start('unshare', [...unshare, '--', 'sh', '-c', `PATH="$PATH:/usr/sbin:/sbin"; ip link set lo up && exec indiserver -v -p ${PORT} indi_fli_focus`], {
     env: shimEnv(socket, { HOME: scratchDir('indi-home') }),
     lifetimeMs: 120_000,
   });
@@ -39,6 +39,10 @@ async function startIndi(socket: string): Promise<Indi> {
   };
   const get = (...specs: string[]): Map<string, string> => {
     const r = inside('indi_getprop', ['-p', PORT, '-t', '2', ...specs]);
+    // indi_getprop exits 1 when a property it was asked for does not exist (that answer is data);
+    // anything else, or no server to ask, is a broken rig.
+    if (r.code !== 0 && r.code !== 1) throw new Error(`indi_getprop ${specs.join(' ')} exited ${r.code}: ${r.err}`);
+    if (/connect|refused/i.test(r.err)) throw new Error(`indi_getprop could not reach indiserver: ${r.err}`);
     const found = new Map<string, string>();
     for (const line of r.out.split('\n')) {
       const eq = line.indexOf('=');
@@ -70,7 +74,8 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
   let indi: Indi;
   before(async () => {
     requireNativeBuild();
-    sim = await startAtlasSim(['--serial', 'INDI-0001', '--step-rate', '4000', '--position', '1000']);
+    // 2000 steps/s: the 5000-step move lasts 2.5 s, long enough to see it Busy between two polls.
+    sim = await startAtlasSim(['--serial', 'INDI-0001', '--step-rate', '2000', '--position', '1000']);
     indi = await startIndi(sim.socket);
   });
   after(async () => {
@@ -123,8 +128,9 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
     // Debian's indi_fli_focus (indi-fli 1.5) declares neither FOCUS_ABORT_MOTION nor
     // FOCUS_TEMPERATURE, and never calls FLIReadTemperature; libfli.test.ts covers the halt and
     // the temperatures. Should a newer driver offer them, this test says so and they join here.
-    assert.equal(indi.get(`${DEVICE}.FOCUS_ABORT_MOTION.*`).size, 0);
-    assert.equal(indi.get(`${DEVICE}.FOCUS_TEMPERATURE.*`).size, 0);
+    const props = indi.get(`${DEVICE}.*.*`);
+    assert.ok(props.has(`${DEVICE}.ABS_FOCUS_POSITION.FOCUS_ABSOLUTE_POSITION`), 'the driver answers (the listing is real)');
+    assert.ok(![...props.keys()].some((k) => k.includes('.FOCUS_ABORT_MOTION.') || k.includes('.FOCUS_TEMPERATURE.')), [...props.keys()].join(' '));
   });
 
   test('after INDI lets go, our focusd on the same simulator reports the position INDI left', async () => {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FrameDecoder, Op, encodeDeviceInfo, encodeFrame, type Frame } from '../../src/hardware/simulator/socket/protocol.js';
 import { start } from '../helpers/process.js';
 import { ATLAS_SIM, USB_PROBE, requireNativeBuild, runFli, scratchDir, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
 
@@ -111,30 +112,31 @@ describe('the stand-in with no simulator, or a broken one', { timeout: 90_000 },
     assert.equal(fli[1]?.ok, false);
   });
 
-  /** A fake simulator: answers HELLO properly, then does `misbehave` with the next request. */
-  async function fakeSimulator(name: string, misbehave: (socket: Socket, request: Buffer) => void): Promise<{ path: string; server: Server }> {
+  /** A fake simulator: answers HELLO properly, then does `misbehave` with each later request frame. */
+  async function fakeSimulator(name: string, misbehave: (socket: Socket, request: Frame) => void): Promise<{ path: string; server: Server }> {
     const path = join(dir, `${name}.sock`);
     const server = createServer((socket) => {
+      const decoder = new FrameDecoder();
       let helloDone = false;
       socket.on('error', () => undefined);
       socket.on('data', (chunk) => {
-        if (!helloDone && chunk[0] === 0x01) {
-          helloDone = true;
-          const strings = Buffer.concat([Buffer.from([3]), Buffer.from('FLI'), Buffer.from([5]), Buffer.from('Atlas'), Buffer.from([4]), Buffer.from('FAKE')]);
-          const payload = Buffer.concat([Buffer.from([0x0f, 0x18, 0x00, 0x06, 0x80, 0x43]), strings]);
-          const head = Buffer.alloc(5);
-          head.writeUInt32BE(payload.length, 1);
-          socket.write(Buffer.concat([head, payload]));
-          return;
+        for (const frame of decoder.push(chunk, false)) {
+          if (!helloDone && frame.code === Op.HELLO) {
+            helloDone = true;
+            socket.write(
+              encodeFrame(0, encodeDeviceInfo({ vendorId: 0x0f18, productId: 0x0006, bcdDevice: 0x8043, manufacturer: 'FLI', product: 'Atlas', serialNumber: 'FAKE' })),
+            );
+          } else {
+            misbehave(socket, frame);
+          }
         }
-        misbehave(socket, chunk);
       });
     });
     await new Promise<void>((resolve) => server.listen(path, resolve));
     return { path, server };
   }
 
-  const cases: Array<{ name: string; misbehave: (s: Socket, req: Buffer) => void; expect: string; then?: string }> = [
+  const cases: Array<{ name: string; misbehave: (s: Socket, req: Frame) => void; expect: string; then?: string }> = [
     { name: 'closes the socket mid-transfer (unplugged)', misbehave: (s) => s.destroy(), expect: 'LIBUSB_ERROR_NO_DEVICE' },
     { name: 'answers garbage', misbehave: (s) => s.write(Buffer.from('GARBAGE!GARBAGE!')), expect: 'LIBUSB_ERROR_IO', then: 'LIBUSB_ERROR_NO_DEVICE' },
     {
@@ -146,10 +148,7 @@ describe('the stand-in with no simulator, or a broken one', { timeout: 90_000 },
     { name: 'never answers', misbehave: () => undefined, expect: 'LIBUSB_ERROR_TIMEOUT', then: 'LIBUSB_ERROR_NO_DEVICE' },
     {
       name: 'sends more than the 2 bytes asked for',
-      misbehave: (s, req) => {
-        const ack = req[0] === 0x04 ? Buffer.from([0, 0, 0, 0, 4, 0, 0, 0, 2]) : Buffer.concat([Buffer.from([0, 0, 0, 0, 64]), Buffer.alloc(64, 0xaa)]);
-        s.write(ack);
-      },
+      misbehave: (s, req) => s.write(req.code === Op.OUT ? encodeFrame(0, Buffer.from([0, 0, 0, 2])) : encodeFrame(0, Buffer.alloc(64, 0xaa))),
       expect: 'LIBUSB_ERROR_OVERFLOW',
     },
   ];
@@ -164,6 +163,7 @@ describe('the stand-in with no simulator, or a broken one', { timeout: 90_000 },
         assert.equal(signal, null, 'usb-probe was killed by a signal');
         assert.equal(code, 0);
         assert.equal(statusOf(results, 'open').code, 0);
+        if (c.name.startsWith('sends more')) assert.equal(statusOf(results, 'out').transferred, 2, 'the OUT was acknowledged');
         assert.equal(statusOf(results, 'in', 0).status, c.expect, JSON.stringify(results));
         if (c.then) assert.equal(statusOf(results, 'in', 1).status, c.then, 'the handle is dead afterwards');
       } finally {
@@ -193,23 +193,36 @@ describe('atlas-sim under bad input keeps serving everyone else', { timeout: 60_
       setTimeout(() => socket.destroy(), 3000).unref();
     });
 
-  for (const [label, bytes] of [
-    ['garbage', Buffer.from('GET / HTTP/1.1\r\n\r\n')],
-    ['a transfer before HELLO', Buffer.from([0x04, 0, 0, 0, 7, 0x02, 0, 0, 0x13, 0x88, 0x80, 0x00])],
-    ['a 4 GB frame', Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff])],
-    ['HELLO for another protocol version', Buffer.from([0x01, 0, 0, 0, 2, 0, 9])],
-    ['an unknown op after HELLO', Buffer.from([0x01, 0, 0, 0, 2, 0, 1, 0x7f, 0, 0, 0, 0])],
+  for (const [label, bytes, reason] of [
+    ['garbage', Buffer.from('GET / HTTP/1.1\r\n\r\n'), /a frame of 1163141167 bytes is over the 65536-byte limit/],
+    ['a transfer before HELLO', Buffer.from([0x04, 0, 0, 0, 7, 0x02, 0, 0, 0x13, 0x88, 0x80, 0x00]), /first request was op 4, not HELLO/],
+    ['a 4 GB frame', Buffer.from([0x01, 0xff, 0xff, 0xff, 0xff]), /a frame of 4294967295 bytes is over the 65536-byte limit/],
+    ['HELLO for another protocol version', Buffer.from([0x01, 0, 0, 0, 2, 0, 9]), /HELLO for protocol 9, this is 1/],
+    ['an unknown op after HELLO', Buffer.from([0x01, 0, 0, 0, 2, 0, 1, 0x7f, 0, 0, 0, 0]), /unknown op 0x7f/],
   ] as const) {
     test(`${label}: that connection is closed, the simulator logs why, and libfli still works`, async () => {
+      const before = sim.run.stderr().length;
       await raw(bytes);
-      assert.match(sim.run.stderr(), /atlas-sim: connection \d+: .*; disconnected/);
+      assert.match(sim.run.stderr().slice(before), new RegExp(`atlas-sim: connection \\d+: ${reason.source}; disconnected`));
       const fli = await runFli(sim.socket, ['open', 'position', 'close']);
       assert.equal(fli[1]?.value, (await sim.state()).position);
     });
   }
 
-  test('a client that vanishes mid-exchange does not hold the interface', async () => {
-    await raw(Buffer.from([0x01, 0, 0, 0, 2, 0, 1, 0x02, 0, 0, 0, 1, 0x00]));
+  test('a client that claims the interface and disconnects releases it', async () => {
+    const claim = Buffer.from([0x01, 0, 0, 0, 2, 0, 1, 0x02, 0, 0, 0, 1, 0x00]);
+    await new Promise<void>((resolve) => {
+      const socket = createConnection(sim.socket, () => socket.write(claim));
+      const decoder = new FrameDecoder();
+      let replies = 0;
+      socket.on('data', (d) => {
+        replies += decoder.push(d, true).length;
+        if (replies === 2) socket.end(); // HELLO and CLAIM answered: the interface is this client's
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+      setTimeout(() => socket.destroy(), 5000).unref();
+    });
     const fli = await runFli(sim.socket, ['open', 'position']);
     assert.equal(fli[1]?.ok, true);
   });
@@ -271,7 +284,8 @@ describe('bin/atlas-sim as a program', { timeout: 60_000 }, () => {
       assert.equal((await sim.state()).stalled, true);
       await assert.rejects(sim.command('stall sideways'), /expected on or off/);
       await assert.rejects(sim.command('levitate'), /unknown command "levitate"/);
-      assert.match(await sim.command('help'), /^commands \(one per line on stdin\):$/);
+      assert.match(await sim.command('help'), /^commands: status, unplug, replug, unplug-after <ms>,/);
+      assert.equal(await sim.command('stall off'), 'ok', 'the answer after help is its own');
     } finally {
       await sim.stop();
     }

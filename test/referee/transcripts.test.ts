@@ -52,7 +52,11 @@ interface Recording {
 async function record(simArgs: string[], steps: Step[]): Promise<Recording> {
   requireNativeBuild();
   const args = ['--step-rate', '5000', ...simArgs];
-  const [theirs, ourSim] = [await startAtlasSim(args), await startAtlasSim(args)];
+  const theirs = await startAtlasSim(args);
+  const ourSim = await startAtlasSim(args).catch(async (e: unknown) => {
+    await theirs.stop();
+    throw e;
+  });
   try {
     const fliResults = await runFli(theirs.socket, ['open', ...steps.map((s) => s.fli), 'close']);
     const failed = fliResults.filter((r) => !r.ok);
@@ -105,7 +109,7 @@ describe('where libfli differs, and why', { timeout: 120_000 }, () => {
     // sends the later chunks the same way in the background. The number of polls depends on
     // timing, so repeated polls are counted once.
     const untilStopped = async (f: AtlasFocuser): Promise<void> => {
-      while ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0) await sleep(20);
+      for (let i = 0; i < 200 && ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0); i++) await sleep(20);
     };
     const steps = [
       step('move 5000', async (f) => {
@@ -128,12 +132,20 @@ describe('where libfli differs, and why', { timeout: 120_000 }, () => {
     // written while one runs is not documented; the simulator takes the newest move, as it does
     // for every move, and libfli's move then ends 4095 steps short. Waiting for each chunk is
     // right whichever the firmware does, so our driver keeps FLIStepMotor's order.
-    const steps = [step('move-async 5000', (f) => f.moveRelative(5000)), pause(1500), step('position', (f) => f.position())];
+    const untilStopped = async (f: AtlasFocuser): Promise<void> => {
+      for (let i = 0; i < 200 && ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0); i++) await sleep(20);
+    };
+    const steps = [
+      step('move-async 5000', (f) => f.moveRelative(5000)),
+      // libfli's side waits long enough for its (shorter) move; ours until the device says it is done.
+      step('sleep 1500', untilStopped),
+      step('position', (f) => f.position()),
+    ];
     const rec = await record(['--firmware', '0x8030', '--hardware-type', '0x07', '--position', '100'], steps);
     const fli = outBytes(rec.fliConnections.at(-1) as Transfer[]);
     assert.deepEqual(fli.slice(3, 5), ['9f ff', '93 89'], 'libfli: both chunks without a poll between');
     const ours = outBytes(rec.ours);
-    assert.ok(ours.indexOf('70 00', 3) < ours.indexOf('93 89'), 'ours: the second chunk only after steps remaining is read');
+    assert.ok(ours.indexOf('70 00', 3) !== -1 && ours.indexOf('70 00', 3) < ours.indexOf('93 89'), 'ours: the second chunk only after steps remaining is read');
     assert.equal(rec.ourResults[2], 5100);
     const theirs = rec.fliResults.find((r) => r.op === 'position')?.value as number;
     assert.ok(theirs < 2000, `libfli's move ended at ${theirs}, thousands of steps short on the simulator`);

@@ -279,15 +279,15 @@ export class SimulatedAtlas {
         return echoed(Buffer.from([0x60, word === 0x6001 ? v >> 8 : v & 0xff]));
       }
       case 0x7: {
-        // Answered in the form the command asks for: a 2-byte 70 00 gets the 16-bit 7x xx reply on
-        // any firmware, a longer one the 32-bit count (zero-padded to the command's length). This
-        // is what libfli's own wait loops expect (FLIStepMotor polls with 70 00 on firmware below
-        // 0x43 and with 12 bytes above); the firmware itself is not documented.
+        // The 16-bit 7x xx form (12 bits of count) answers a 2-byte 70 00 and any pre-Atlas
+        // firmware; a longer command on later firmware gets the 32-bit count, zero-padded to the
+        // command's length. That is what libfli reads (FLIStepMotor polls with 70 00 below
+        // firmware 0x43 and with 12 bytes above it); the firmware itself is not documented.
         const left = Math.abs(this.to - this.position);
-        if (w.length === 2) return plain(u16(0x7000 | (left & 0x0fff)));
+        if (this.preAtlas || w.length === 2) return plain(u16(0x7000 | (left & 0x0fff)));
         const reply = Buffer.alloc(Math.max(4, w.length));
         reply.writeUInt32BE((left & 0x0fffffff) >>> 0, 0);
-        return plain(this.preAtlas ? u16(0x7000 | (left & 0x0fff)) : reply);
+        return plain(reply);
       }
       case 0xb:
         return plain(Buffer.from([0xb0, this.statusBits()]));

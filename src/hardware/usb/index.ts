@@ -6,3 +6,4 @@ export {
   type UsbBackend,
   type UsbDeviceLike,
 } from './node-usb-transport.js';
+export { UsbStatus, UsbStatusError, isKnownStatus, statusName, type UsbStatusCode } from './status.js';

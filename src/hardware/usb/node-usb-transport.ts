@@ -16,6 +16,7 @@ import {
   type UsbIdentity,
   type UsbTransport,
 } from '../transport.js';
+import { UsbStatus, UsbStatusError } from './status.js';
 
 /** The part of a node-usb 3 (`usb` package) device this transport uses. */
 export interface UsbDeviceLike {
@@ -240,6 +241,15 @@ export class NodeUsbTransport implements UsbTransport {
   private classify(e: unknown, timeoutMs: number, elapsedMs: number): Error {
     if (e instanceof AtlasError) return e;
     const why = messageOf(e);
+    if (e instanceof UsbStatusError) {
+      if (e.status === UsbStatus.ERROR_NO_DEVICE) {
+        this.disconnect();
+        return new DeviceDisconnectedError(`the focuser was disconnected (${why})`, { cause: e });
+      }
+      if (e.status === UsbStatus.ERROR_TIMEOUT) return new TransferTimeoutError(timeoutMs, undefined, { cause: e });
+      return new UsbTransferError(`USB transfer failed: ${why}`, { cause: e });
+    }
+    // node-usb reports its failures as plain errors, told apart by their wording.
     if (/disconnect|no such device|ENODEV|device (is )?gone|not found/i.test(why)) {
       this.disconnect();
       return new DeviceDisconnectedError(`the focuser was disconnected (${why})`, { cause: e });
@@ -264,6 +274,19 @@ export class NodeUsbTransport implements UsbTransport {
 
 function accessError(what: string, e: unknown): AtlasError {
   const why = messageOf(e);
+  if (e instanceof UsbStatusError) {
+    switch (e.status) {
+      case UsbStatus.ERROR_ACCESS:
+        return new DeviceAccessError(`${what}: permission denied (${why}); install systemd/60-focusd-atlas.rules and add the user to the focusd group`, { cause: e });
+      case UsbStatus.ERROR_BUSY:
+        return new DeviceAccessError(`${what}: the device is in use by another program (${why})`, { cause: e });
+      case UsbStatus.ERROR_NO_DEVICE:
+      case UsbStatus.ERROR_NOT_FOUND:
+        return new DeviceNotFoundError(`${what}: the device went away (${why})`, { cause: e });
+      default:
+        return new DeviceAccessError(`${what}: ${why}`, { cause: e });
+    }
+  }
   if (/access|permission|EACCES|EPERM/i.test(why)) {
     return new DeviceAccessError(`${what}: permission denied (${why}); install systemd/60-focusd-atlas.rules and add the user to the focusd group`, { cause: e });
   }

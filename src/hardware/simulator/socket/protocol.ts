@@ -18,7 +18,7 @@
  * HELLO comes first on every connection. While the device is unplugged HELLO answers NO_DEVICE,
  * and an unplug closes every connection (a closed socket is a device gone). Payloads are at most
  * `MAX_PAYLOAD` bytes; anything else is a protocol error and the other side closes the connection.
- * This file is mirrored in native/usb-shim/usb-shim.c.
+ * native/usb-shim/usb-shim.c speaks the same protocol from the other end.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -35,30 +35,7 @@ export const Op = {
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
-/** libusb-1.0's `enum libusb_error` values the simulator answers with. */
-export const UsbStatus = {
-  SUCCESS: 0,
-  ERROR_IO: -1,
-  ERROR_INVALID_PARAM: -2,
-  ERROR_ACCESS: -3,
-  ERROR_NO_DEVICE: -4,
-  ERROR_NOT_FOUND: -5,
-  ERROR_BUSY: -6,
-  ERROR_TIMEOUT: -7,
-  ERROR_OVERFLOW: -8,
-  ERROR_PIPE: -9,
-  ERROR_NOT_SUPPORTED: -12,
-} as const;
-export type UsbStatusCode = (typeof UsbStatus)[keyof typeof UsbStatus];
-
-const STATUS_NAMES = new Map<number, string>(Object.entries(UsbStatus).map(([name, code]) => [code, name === 'SUCCESS' ? 'LIBUSB_SUCCESS' : `LIBUSB_${name}`]));
-
-/** libusb's own name for a status (`libusb_error_name`). */
-export function statusName(status: number): string {
-  return STATUS_NAMES.get(status) ?? 'LIBUSB_ERROR_OTHER';
-}
-
-export const isKnownStatus = (status: number): boolean => STATUS_NAMES.has(status);
+export { UsbStatus, isKnownStatus, statusName, type UsbStatusCode } from '../../usb/status.js';
 
 export interface Frame {
   /** The op (requests) or the signed status (replies). */

@@ -1,5 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
 import type { UsbBackend, UsbDeviceLike } from '../../usb/node-usb-transport.js';
+import { UsbStatusError } from '../../usb/status.js';
 import {
   FrameDecoder,
   Op,
@@ -8,7 +9,7 @@ import {
   UsbStatus,
   decodeDeviceInfo,
   encodeFrame,
-  statusName,
+  isKnownStatus,
   u32,
   u8,
   type Frame,
@@ -17,34 +18,6 @@ import {
 
 /** HELLO, CLAIM and RELEASE are answered at once by a live simulator; this bounds a stuck one. */
 const CONTROL_TIMEOUT_MS = 5000;
-
-/** A failed request, worded the way node-usb words its errors so `NodeUsbTransport` reads them alike. */
-class SimUsbError extends Error {
-  constructor(
-    readonly status: number,
-    what: string,
-  ) {
-    super(`${what}: ${describe(status)} (${statusName(status)})`);
-    this.name = 'SimUsbError';
-  }
-}
-
-function describe(status: number): string {
-  switch (status) {
-    case UsbStatus.ERROR_NO_DEVICE:
-      return 'device disconnected';
-    case UsbStatus.ERROR_TIMEOUT:
-      return 'transfer timed out';
-    case UsbStatus.ERROR_BUSY:
-      return 'interface is busy';
-    case UsbStatus.ERROR_PIPE:
-      return 'endpoint stalled';
-    case UsbStatus.ERROR_ACCESS:
-      return 'permission denied';
-    default:
-      return 'I/O error';
-  }
-}
 
 /** One connection to the simulator: one request on the wire at a time, each with its reply. */
 class SimConnection {
@@ -58,15 +31,18 @@ class SimConnection {
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const f of this.decoder.push(chunk, true)) this.replies.push(f);
+        for (const f of this.decoder.push(chunk, true)) {
+          if (!isKnownStatus(f.code)) throw new ProtocolError(`status ${f.code} is no libusb status`);
+          this.replies.push(f);
+        }
       } catch (e) {
-        this.end(new SimUsbError(UsbStatus.ERROR_IO, `the simulator broke the protocol (${e instanceof ProtocolError ? e.message : String(e)})`));
+        this.end(new UsbStatusError(UsbStatus.ERROR_IO, `the simulator broke the protocol (${e instanceof ProtocolError ? e.message : String(e)})`));
         return;
       }
       this.deliver();
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => this.end(new SimUsbError(UsbStatus.ERROR_NO_DEVICE, 'the simulator closed the connection')));
+    socket.on('close', () => this.end(new UsbStatusError(UsbStatus.ERROR_NO_DEVICE, 'the simulator closed the connection')));
   }
 
   static open(path: string): Promise<SimConnection> {
@@ -104,7 +80,7 @@ class SimConnection {
         if (limitMs > 0) {
           timer = setTimeout(() => {
             // A reply that never comes leaves the stream out of step: this connection is finished.
-            this.end(new SimUsbError(UsbStatus.ERROR_TIMEOUT, 'the simulator did not answer'));
+            this.end(new UsbStatusError(UsbStatus.ERROR_TIMEOUT, 'the simulator did not answer'));
           }, limitMs);
         }
         this.socket.write(encodeFrame(op, payload));
@@ -125,7 +101,8 @@ class SimConnection {
     if (this.waiting && this.replies.length > 0) this.waiting.resolve(this.replies.shift()!);
   }
 
-  private end(error: SimUsbError): void {
+  /** The connection is finished: `error` for whatever waits, and a device gone for the listeners. */
+  end(error: UsbStatusError): void {
     if (this.gone) return;
     this.gone = error;
     this.socket.destroy();
@@ -139,8 +116,12 @@ async function hello(connection: SimConnection): Promise<SimDeviceInfo | null> {
   version.writeUInt16BE(PROTOCOL_VERSION);
   const reply = await connection.request(Op.HELLO, version, CONTROL_TIMEOUT_MS);
   if (reply.code === UsbStatus.ERROR_NO_DEVICE) return null;
-  if (reply.code !== UsbStatus.SUCCESS) throw new SimUsbError(reply.code, 'HELLO');
-  return decodeDeviceInfo(reply.payload);
+  if (reply.code !== UsbStatus.SUCCESS) throw new UsbStatusError(reply.code, 'HELLO');
+  try {
+    return decodeDeviceInfo(reply.payload);
+  } catch (e) {
+    throw new UsbStatusError(UsbStatus.ERROR_IO, `HELLO: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 let nextHandle = 1;
@@ -178,11 +159,18 @@ class SimSocketDevice implements UsbDeviceLike {
     try {
       connection = await SimConnection.open(this.path);
     } catch (e) {
-      throw new SimUsbError(UsbStatus.ERROR_NO_DEVICE, `cannot reach the simulator at ${this.path} (${e instanceof Error ? e.message : String(e)})`);
+      throw new UsbStatusError(UsbStatus.ERROR_NO_DEVICE, `cannot reach the simulator at ${this.path} (${e instanceof Error ? e.message : String(e)})`);
     }
-    if ((await hello(connection)) === null) {
+    let info: SimDeviceInfo | null;
+    try {
+      info = await hello(connection);
+    } catch (e) {
       connection.close();
-      throw new SimUsbError(UsbStatus.ERROR_NO_DEVICE, 'open');
+      throw e;
+    }
+    if (info === null) {
+      connection.close();
+      throw new UsbStatusError(UsbStatus.ERROR_NO_DEVICE, 'open');
     }
     connection.onClose(() => this.onGone(this.handle));
     this.connection = connection;
@@ -194,7 +182,7 @@ class SimSocketDevice implements UsbDeviceLike {
   }
 
   async selectConfiguration(configurationValue: number): Promise<void> {
-    if (configurationValue !== 1) throw new SimUsbError(UsbStatus.ERROR_NOT_FOUND, `configuration ${configurationValue}`);
+    if (configurationValue !== 1) throw new UsbStatusError(UsbStatus.ERROR_NOT_FOUND, `configuration ${configurationValue}`);
   }
 
   async claimInterface(interfaceNumber: number): Promise<void> {
@@ -206,29 +194,35 @@ class SimSocketDevice implements UsbDeviceLike {
   }
 
   async detachKernelDriver(): Promise<void> {
-    throw new SimUsbError(UsbStatus.ERROR_NOT_FOUND, 'no kernel driver attached');
+    throw new UsbStatusError(UsbStatus.ERROR_NOT_FOUND, 'no kernel driver attached');
   }
 
   async nativeTransferOut(endpointNumber: number, timeout: number, data: Uint8Array): Promise<number> {
     const reply = await this.connected().request(Op.OUT, Buffer.concat([u8(endpointNumber & 0x7f), u32(timeout), data]), 0);
-    if (reply.code !== UsbStatus.SUCCESS) throw new SimUsbError(reply.code, `bulk OUT 0x${(endpointNumber & 0x7f).toString(16).padStart(2, '0')}`);
+    const what = `bulk OUT 0x${(endpointNumber & 0x7f).toString(16).padStart(2, '0')}`;
+    if (reply.code !== UsbStatus.SUCCESS) throw new UsbStatusError(reply.code, what);
+    if (reply.payload.length !== 4) {
+      const error = new UsbStatusError(UsbStatus.ERROR_IO, `${what}: an acknowledgement of ${reply.payload.length} bytes`);
+      this.connected().end(error);
+      throw error;
+    }
     return reply.payload.readUInt32BE(0);
   }
 
   async nativeTransferIn(endpointNumber: number, timeout: number, length: number): Promise<Uint8Array | null> {
     const reply = await this.connected().request(Op.IN, Buffer.concat([u8(endpointNumber | 0x80), u32(length), u32(timeout)]), 0);
-    if (reply.code !== UsbStatus.SUCCESS) throw new SimUsbError(reply.code, `bulk IN 0x${(endpointNumber | 0x80).toString(16)}`);
+    if (reply.code !== UsbStatus.SUCCESS) throw new UsbStatusError(reply.code, `bulk IN 0x${(endpointNumber | 0x80).toString(16)}`);
     return reply.payload;
   }
 
   private connected(): SimConnection {
-    if (!this.connection) throw new SimUsbError(UsbStatus.ERROR_NO_DEVICE, 'the device is not open');
+    if (!this.connection) throw new UsbStatusError(UsbStatus.ERROR_NO_DEVICE, 'the device is not open');
     return this.connection;
   }
 
   private async control(op: number, interfaceNumber: number, what: string): Promise<void> {
     const reply = await this.connected().request(op, u8(interfaceNumber), CONTROL_TIMEOUT_MS);
-    if (reply.code !== UsbStatus.SUCCESS) throw new SimUsbError(reply.code, what);
+    if (reply.code !== UsbStatus.SUCCESS) throw new UsbStatusError(reply.code, what);
   }
 }
 
