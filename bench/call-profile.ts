@@ -12,7 +12,9 @@ import { initialize } from './measures.js';
  * Where a report_status round trip's time goes, by stage, from CPU profiles of both ends: focusd
  * (the shipped bundle, rebuilt with a source map so each sample maps back to its source file) and
  * our PyroProxy client (bench/latency-client.ts), each in its own process, one call in flight.
- * Samples are kept only while the timed calls run; each stage's time is divided by the calls.
+ * Samples are kept only while the timed calls run (after the client's warm-up); each stage's time
+ * is divided by those calls. The client's exit (writing its profile) falls in the window too, a few
+ * milliseconds over thousands of calls.
  */
 export interface StageTimes {
   calls: number;
@@ -106,22 +108,24 @@ export async function callProfile(calls: number, warmup: number): Promise<StageT
   try {
     const uri = (await daemon.waitFor(/Starting daemon (PYRO:\S+)/))[1] as string;
     await initialize(uri);
-    const t0 = Number(process.hrtime.bigint() / 1000n);
-    const r = spawnSync(
+    const client = startChild(
       process.execPath,
       ['--cpu-prof', `--cpu-prof-dir=${clientProfiles}`, '--cpu-prof-interval=50', join(repoRoot, 'dist', 'bench', 'latency-client.js'), uri, String(calls), String(warmup)],
-      { encoding: 'utf8', timeout: 120_000 },
+      { lifetimeMs: 120_000 },
     );
+    // The window is the timed calls only: after the client's start-up and warm-up, until it is done.
+    await client.waitFor(/^warm$/m, 60_000);
+    const t0 = Number(process.hrtime.bigint() / 1000n);
+    const { code } = await client.exited;
     const t1 = Number(process.hrtime.bigint() / 1000n);
-    if (r.status !== 0) throw new Error(`latency client failed: ${r.stderr}`);
+    if (code !== 0) throw new Error(`latency client failed: ${client.stderr()}`);
     daemon.child.kill('SIGTERM');
     await daemon.exited;
     await sleep(100);
-    const total = calls + warmup;
     return {
-      calls: total,
-      daemon: perStage(daemonProfiles, [t0, t1], total, map, new URL(`file://${bundle}`).href),
-      client: perStage(clientProfiles, [t0, t1], total, null, null),
+      calls,
+      daemon: perStage(daemonProfiles, [t0, t1], calls, map, new URL(`file://${bundle}`).href),
+      client: perStage(clientProfiles, [t0, t1], calls, null, null),
     };
   } finally {
     await daemon.stop(3000);

@@ -8,7 +8,7 @@ import { median } from './stats.js';
  * The command line, ours against the Python twin of upstream's `focus`
  * (bench/reference/focus_reference.py), both calling our focusd (initialized, so `status` prints
  * positions). Every program runs to completion under bench/reference/run_measured.py, which takes
- * wall time and peak RSS (ru_maxrss) the same way for both, in turn, `rounds` times.
+ * wall time (`rounds` times, in turn) and the peak resident set (VmHWM) the same way for both.
  *
  * The breakdown rows run parts of a call: the interpreter alone, ours loading its bundle and
  * printing its version, ours as the unbundled compiler output (what `focus` was before bundling),
@@ -23,7 +23,7 @@ export interface CliRun {
 
 interface Measured {
   wall_ms: number[];
-  maxrss_kb: number[];
+  peak_kb: number;
   peak_anon_kb: number;
   peak_file_kb: number;
   stdout: string;
@@ -61,7 +61,7 @@ export async function cliRun(rounds: number): Promise<CliRun> {
     const figures: CliRun['figures'] = {};
     for (const [name, m] of Object.entries(measured)) {
       if (m.codes.some((c) => c !== 0)) throw new Error(`${name} exited ${m.codes.join(',')}: ${m.stdout.slice(0, 400)}`);
-      figures[name] = { wallMs: median(m.wall_ms), maxRssKb: median(m.maxrss_kb), anonKb: m.peak_anon_kb, fileKb: m.peak_file_kb };
+      figures[name] = { wallMs: median(m.wall_ms), maxRssKb: m.peak_kb, anonKb: m.peak_anon_kb, fileKb: m.peak_file_kb };
     }
     return { figures, mismatches: compareOutputs(measured) };
   } finally {

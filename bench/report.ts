@@ -28,7 +28,7 @@ export function environment(): Environment {
   );
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    commit = execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8' }).trim();
   } catch {
     /* not a checkout */
   }
@@ -248,8 +248,9 @@ export function renderReport(input: ReportInput): string {
   lines.push('- Command line: `focus status` and `focus json` (`node bin/focus`, as installed: the bundle) against the Python twin of');
   lines.push("  upstream's `focus` (`bench/reference/focus_reference.py`: Pyro4, the phone book, the config validated with jsonschema as");
   lines.push("  rockit-common does when it is installed), both calling our focusd, initialized. Each program runs to completion under");
-  lines.push(`  \`bench/reference/run_measured.py\` (fork to reap, peak RSS from the reaped child's rusage), in turn, ${p.cliRounds} rounds per run; the cell is`);
-  lines.push('  the median over runs of each run\'s median. The twin and ours must print the same (checked each run).');
+  lines.push(`  \`bench/reference/run_measured.py\` (wall time fork to reap, in turn, ${p.cliRounds} rounds per run; the cell is the median over`);
+  lines.push("  runs of each run's median), then once more for the peak resident set (VmHWM read from /proc while it runs: the program's own");
+  lines.push('  peak, without the measuring process\'s memory a child holds before exec). The twin and ours must print the same (checked each run).');
   lines.push('- Daemon RSS: at start (before initialize), idle (initialized), peak during and settled after the 64-connection run.');
   lines.push('');
   lines.push(...breakdown(input, get));

@@ -7,12 +7,13 @@
  * BENCH_OUT=path to write the table somewhere else than BENCHMARKS.md; BENCH_RENDER=1 to rewrite
  * BENCHMARKS.md from the last run's BENCHMARKS.raw.json (with bench/analysis.md appended).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rssKb, startChild } from './child.js';
-import { KINDS, freePort, launchFor, repoRoot, startDaemon, stopDaemon, type DaemonKind } from './daemons.js';
+import { KINDS, PYTHON, freePort, launchFor, repoRoot, startDaemon, stopDaemon, type DaemonKind } from './daemons.js';
 import {
   allCpus,
   canPin,
@@ -150,7 +151,16 @@ async function stopRun(kind: DaemonKind): Promise<void> {
   }
 }
 
+/** The CLI figures compare against a twin of upstream's focus, which validates with jsonschema as rockit-common does. */
+function requireJsonschema(): void {
+  const r = spawnSync(PYTHON, ['-c', 'import jsonschema'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.status !== 0) {
+    throw new Error(`${PYTHON} cannot import jsonschema, which the Python twin of upstream's focus needs (rockit-common does): apt-get install -y python3-jsonschema`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (ONLY === undefined) requireJsonschema();
   const started = Date.now();
   const env = environment();
   log(`focusd benchmarks: ${RUNS} run(s)${QUICK ? ' (quick)' : ''}; ${env.cpu}; Node ${env.node}; ${env.python}`);

@@ -31,6 +31,7 @@ for program in focus focusd; do
   cp "$work/bundles/$program.mjs" "$module/dist/bundle/"
   cp "bin/$program" "$module/bin/"
 done
+cp "$work/bundles/THIRD_PARTY_LICENSES.txt" "$module/dist/bundle/"
 cp package.json package-lock.json "$module/"
 cp config/phonebook.json "$module/config/"
 # usb's native binding comes prebuilt in an optional dependency (@node-usb/usb-<platform>) that

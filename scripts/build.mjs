@@ -10,7 +10,7 @@
 //   node scripts/build.mjs --bundle-to DIR   only 1 and 3, the bundles written to DIR (packaging)
 //   ... --sourcemap                          with source maps beside the bundles (the benchmarks' profiles)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -31,7 +31,8 @@ function run(command, args, what) {
 /** Bundles each program into `outdir`/<name>.mjs. */
 async function bundle(outdir, sourcemap) {
   mkdirSync(outdir, { recursive: true });
-  await build({
+  const result = await build({
+    metafile: true,
     absWorkingDir: root,
     entryPoints: Object.fromEntries(Object.entries(PROGRAMS).map(([name, file]) => [name, join(root, file)])),
     outdir,
@@ -42,14 +43,44 @@ async function bundle(outdir, sourcemap) {
     target: 'node20',
     // The USB binding is native code, loaded only when real hardware is asked for.
     external: ['usb'],
-    // Bundled CommonJS dependencies (commander, pino) call require() for Node's own modules.
-    banner: { js: "import { createRequire as __focusdRequire } from 'node:module'; const require = __focusdRequire(import.meta.url);" },
+    // Bundled CommonJS dependencies (commander, pino) call require() for Node's own modules, and
+    // some of their code (pino's transports) reads __dirname: both exist in a CommonJS module only.
+    banner: {
+      js: [
+        "import { createRequire as __focusdRequire } from 'node:module';",
+        "import { fileURLToPath as __focusdPath } from 'node:url';",
+        "import { dirname as __focusdDirname } from 'node:path';",
+        'const require = __focusdRequire(import.meta.url);',
+        'const __filename = __focusdPath(import.meta.url);',
+        'const __dirname = __focusdDirname(__filename);',
+      ].join(' '),
+    },
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'eof',
     sourcemap: sourcemap ? 'external' : false,
     logLevel: 'warning',
   });
+  writeLicenses(result.metafile, join(outdir, 'THIRD_PARTY_LICENSES.txt'));
+}
+
+/**
+ * The bundles carry other people's code: every package that went into one is named here with its
+ * version and licence text, shipped beside the bundles (the RPM's common package carries it).
+ */
+function writeLicenses(metafile, file) {
+  const packages = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(input.slice(0, m.index + m[0].length - 1).replace(/^\.\//, ''));
+  }
+  const sections = [...packages].sort().map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const text = licenseFile ? readFileSync(join(root, dir, licenseFile), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'} (no licence file in the package)`;
+    return `${pkg.name} ${pkg.version} (${pkg.license ?? 'unknown'})\n${'-'.repeat(72)}\n${text}\n`;
+  });
+  writeFileSync(file, `Third-party code bundled into focus, focusd and atlas-sim\n\n${sections.join('\n')}`);
 }
 
 const to = process.argv.indexOf('--bundle-to');

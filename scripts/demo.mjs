@@ -23,7 +23,7 @@ const STOP_TIMEOUT_MS = 10_000;
 const once = process.argv.includes('--once') || !process.stdin.isTTY || (process.env.CI ?? '') !== '';
 const say = (line) => process.stdout.write(`demo: ${line}\n`);
 
-if (!existsSync(join(root, 'dist', 'src', 'cli', 'focusd.js')) || !existsSync(join(root, 'dist', 'src', 'cli', 'focus.js'))) {
+if (!existsSync(join(root, 'dist', 'bundle', 'focusd.mjs')) || !existsSync(join(root, 'dist', 'bundle', 'focus.mjs'))) {
   say('the build is missing: run `npm run demo` (or `npm run build` first)');
   process.exit(1);
 }

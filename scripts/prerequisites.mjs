@@ -71,6 +71,17 @@ function pythonProblem(env) {
   return null;
 }
 
+/** As root `unshare --net` works anywhere; as a user it needs unprivileged user namespaces. */
+function namespaceProblem(env) {
+  if (!onPath('unshare', env)) return 'unshare is not on PATH';
+  const args = isRoot() ? ['--net', 'true'] : ['--map-root-user', '--net', 'true'];
+  const r = spawnSync('unshare', args, { env: { ...env, PATH: `${env.PATH ?? ''}${delimiter}/usr/bin${delimiter}/bin` }, timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' });
+  if (r.status === 0) return null;
+  return isRoot()
+    ? `unshare --net fails (${(r.stderr ?? '').trim() || r.error?.message})`
+    : `this user cannot make a network namespace (unshare --map-root-user --net: ${(r.stderr ?? '').trim() || r.error?.message}); run the tests as root or allow unprivileged user namespaces`;
+}
+
 /**
  * Each requirement: the packages that provide it, what it is for, and a check returning null when it
  * is there or the reason it is not.
@@ -98,6 +109,11 @@ export const REQUIREMENTS = [
     purpose,
     problem: (env) => (onPath(command, env) ? null : `${command} is not on PATH`),
   })),
+  {
+    packages: ['util-linux'],
+    purpose: 'the INDI referee runs indiserver in a network namespace of its own',
+    problem: namespaceProblem,
+  },
   {
     packages: ['libusb-1.0-0-dev'],
     purpose: 'the USB referee tests build the libusb stand-in against its header',
@@ -156,7 +172,8 @@ export function installMissing() {
   if (!onPath('apt-get', process.env)) {
     throw new Error(`apt-get is not available: install ${packages.join(' ')} with this system's package manager`);
   }
-  const asRoot = (args) => (isRoot() ? run('apt-get', args) : run('sudo', ['apt-get', ...args]));
+  // sudo resets the environment: the non-interactive front end is given on its command line.
+  const asRoot = (args) => (isRoot() ? run('apt-get', args) : run('sudo', ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args]));
   if (!isRoot() && !onPath('sudo', process.env)) throw new Error(`not root and no sudo: as root, run apt-get install -y ${packages.join(' ')}`);
   console.log(`prerequisites: installing ${packages.join(' ')}`);
   asRoot(['update', '-qq']);

@@ -6,9 +6,9 @@
 // must never pass on a skip.
 //
 // Bounds: every test file runs with test/helpers/watchdog.js preloaded, which fails a file still
-// running after FOCUSD_TEST_FILE_BUDGET_S seconds (default 600) naming the test that hung, or whose
-// process outlives its tests naming what it left open; the runner's own per-file time-out, a minute
-// later, is the backstop.
+// running after FOCUSD_TEST_FILE_BUDGET_S seconds (default 900, above the longest file's suite
+// time-outs) naming the test that hung, or whose process outlives its tests naming what it left
+// open; the runner's own per-file time-out, a minute later, is the backstop.
 //
 //   npm test                      everything
 //   npm test -- interop hardware  only files whose path contains one of the words
@@ -16,19 +16,26 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describeMissing, missingPrerequisites } from './prerequisites.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const testRoot = join(root, 'dist', 'test');
-const budgetS = Number(process.env.FOCUSD_TEST_FILE_BUDGET_S ?? 600);
+const budgetText = process.env.FOCUSD_TEST_FILE_BUDGET_S ?? '900';
+const budgetS = Number(budgetText);
+if (!Number.isInteger(budgetS) || budgetS <= 0) {
+  console.error(`npm test: FOCUSD_TEST_FILE_BUDGET_S must be a whole number of seconds, not "${budgetText}"`);
+  process.exit(1);
+}
 
 const missing = missingPrerequisites();
 if (missing.length > 0) {
   console.error(`npm test: ${describeMissing(missing)}`);
   process.exit(1);
 }
-// A test of this runner (test/tooling) starts it again; it must never start the whole suite inside itself.
-if (process.env.FOCUSD_TEST_RUN === '1') {
+// A test of this runner (test/tooling/runner.test.ts) starts it again, with this set: it must never
+// start the whole suite inside itself.
+if (process.env.FOCUSD_RUNNER_UNDER_TEST === '1') {
   console.log('npm test: prerequisites present; not running the suite again inside a test run');
   process.exit(0);
 }

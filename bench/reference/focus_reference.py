@@ -2,8 +2,8 @@
 """The Python reference `focus` for the CLI benchmarks: a twin of upstream's command line
 (rockit-astro/focusd-atlas `focus`, written for this repository from its published behaviour).
 
-It does what upstream's does on each call: imports Pyro4 (and jsonschema when it is installed, as
-rockit.common.validation does), reads the phone book, loads and validates the config named by
+It does what upstream's does on each call: imports Pyro4 and jsonschema (rockit-common requires
+it, and rockit.common.validation validates with it), reads the phone book, loads and validates the config named by
 FOCUSD_CONFIG_PATH (Draft 4 with the daemon_name and machine_name validators), connects a
 Pyro4.Proxy to the config's daemon and prints what upstream prints: `status` the status line,
 `json` json.dumps of report_status(). A CommunicationError is -101 with its message.
@@ -24,7 +24,9 @@ import Pyro4
 try:
     import jsonschema
 except ImportError:
-    jsonschema = None
+    # rockit-common requires it, so upstream's focus always validates its config: without it this
+    # would be measuring a lighter program than the one it stands for.
+    sys.exit('focus_reference.py: python3-jsonschema is missing (apt-get install -y python3-jsonschema)')
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILT_IN_PHONEBOOK = os.path.join(HERE, '..', '..', 'config', 'phonebook.json')
@@ -60,21 +62,21 @@ class Config:
     def __init__(self, path, daemons, machines):
         with open(path, 'r', encoding='utf-8') as f:
             config_json = json.load(f)
-        if jsonschema is not None:
-            def daemon_name(validator, value, instance, schema):
-                if instance not in daemons:
-                    yield jsonschema.ValidationError(f'{instance} is not a valid daemon name')
 
-            def machine_name(validator, value, instance, schema):
-                if instance not in machines:
-                    yield jsonschema.ValidationError(f'{instance} is not a valid machine name')
+        def daemon_name(validator, value, instance, schema):
+            if instance not in daemons:
+                yield jsonschema.ValidationError(f'{instance} is not a valid daemon name')
 
-            validators = dict(jsonschema.Draft4Validator.VALIDATORS)
-            validators.update({'daemon_name': daemon_name, 'machine_name': machine_name})
-            cls = jsonschema.validators.create(meta_schema=jsonschema.Draft4Validator.META_SCHEMA, validators=validators)
-            errors = list(cls(CONFIG_SCHEMA).iter_errors(config_json))
-            if errors:
-                raise ValueError('Invalid configuration:\n\t' + '\n\t'.join(e.message for e in errors))
+        def machine_name(validator, value, instance, schema):
+            if instance not in machines:
+                yield jsonschema.ValidationError(f'{instance} is not a valid machine name')
+
+        validators = dict(jsonschema.Draft4Validator.VALIDATORS)
+        validators.update({'daemon_name': daemon_name, 'machine_name': machine_name})
+        cls = jsonschema.validators.create(meta_schema=jsonschema.Draft4Validator.META_SCHEMA, validators=validators)
+        errors = list(cls(CONFIG_SCHEMA).iter_errors(config_json))
+        if errors:
+            raise ValueError('Invalid configuration:\n\t' + '\n\t'.join(e.message for e in errors))
         entry = daemons[config_json['daemon']]
         host = machines.get(entry['host'], entry['host'])
         self.uri = f"PYRO:{entry['object_id']}@{host}:{entry['port']}"

@@ -1,15 +1,15 @@
 #!/usr/bin/python3
 """Runs commands to completion and measures each run, the same way for every program:
-wall time from fork to reap, and the peak resident set (ru_maxrss of the reaped child, which is
-the process itself after any exec: /usr/bin/env node ... or python3 ...).
+wall time from fork to reap, and (one more run) the peak resident set of the program itself.
 
 Usage: run_measured.py SPEC_JSON
 SPEC_JSON: {"runs": N, "commands": {"name": {"argv": [...], "env": {...}}}}; the commands run in
-turn, N rounds, so no command always runs first. Then one more round splits the peak: a thread
-reads /proc/<pid>/status every 0.2 ms and keeps the largest RssAnon (the process's own memory)
-and RssFile (pages of the interpreter's binary and libraries, shared with every process running
-them). That round is not timed. Prints one JSON line:
-{"name": {"wall_ms": [...], "maxrss_kb": [...], "peak_anon_kb": n, "peak_file_kb": n,
+turn, N rounds, so no command always runs first. Then one more round takes the peak: a thread
+reads /proc/<pid>/status every 0.2 ms and keeps VmHWM (the program's own peak resident set: unlike
+ru_maxrss it leaves out the measuring process's memory the child had before exec) and the largest
+RssAnon (the process's own memory) and RssFile (pages of the interpreter's binary and libraries,
+shared with every process running them). That round is not timed. Prints one JSON line:
+{"name": {"wall_ms": [...], "peak_kb": n, "peak_anon_kb": n, "peak_file_kb": n,
           "stdout": "<last run's output>", "codes": [...]}}
 """
 import json
@@ -25,15 +25,15 @@ def run_once(argv, env):
     started = time.perf_counter()
     child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = child.stdout.read()
-    _, status, usage = os.wait4(child.pid, 0)
+    _, status, _ = os.wait4(child.pid, 0)
     wall_ms = (time.perf_counter() - started) * 1000
     child.returncode = os.waitstatus_to_exitcode(status)
-    return wall_ms, usage.ru_maxrss, out.decode('utf-8', 'replace'), child.returncode
+    return wall_ms, out.decode('utf-8', 'replace'), child.returncode
 
 
 def sample_memory(argv, env):
     child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peaks = {'RssAnon': 0, 'RssFile': 0}
+    peaks = {'VmHWM': 0, 'RssAnon': 0, 'RssFile': 0}
     done = threading.Event()
 
     def poll():
@@ -44,7 +44,7 @@ def sample_memory(argv, env):
                     text = f.read()
             except OSError:
                 return
-            for key, value in re.findall(r'^(RssAnon|RssFile):\s+(\d+)', text, re.M):
+            for key, value in re.findall(r'^(VmHWM|RssAnon|RssFile):\s+(\d+)', text, re.M):
                 peaks[key] = max(peaks[key], int(value))
             time.sleep(0.0002)
 
@@ -53,26 +53,26 @@ def sample_memory(argv, env):
     child.wait()
     done.set()
     thread.join()
-    return peaks['RssAnon'], peaks['RssFile']
+    return peaks['VmHWM'], peaks['RssAnon'], peaks['RssFile']
 
 
 def main():
     spec = json.loads(sys.argv[1])
-    results = {name: {'wall_ms': [], 'maxrss_kb': [], 'stdout': '', 'codes': []} for name in spec['commands']}
+    results = {name: {'wall_ms': [], 'stdout': '', 'codes': []} for name in spec['commands']}
     for _ in range(spec['runs']):
         for name, command in spec['commands'].items():
             env = dict(os.environ)
             env.update(command.get('env', {}))
-            wall, rss, out, code = run_once(command['argv'], env)
+            wall, out, code = run_once(command['argv'], env)
             r = results[name]
             r['wall_ms'].append(wall)
-            r['maxrss_kb'].append(rss)
             r['stdout'] = out
             r['codes'].append(code)
     for name, command in spec['commands'].items():
         env = dict(os.environ)
         env.update(command.get('env', {}))
-        results[name]['peak_anon_kb'], results[name]['peak_file_kb'] = sample_memory(command['argv'], env)
+        r = results[name]
+        r['peak_kb'], r['peak_anon_kb'], r['peak_file_kb'] = sample_memory(command['argv'], env)
     print(json.dumps(results))
 
 

@@ -36,10 +36,18 @@ export interface Serializer {
   loadsCall(data: Uint8Array, limits: DecodeLimits): Call;
 }
 
+/** Frozen, and so is every object and array inside it: nothing in it can change. */
+function deeplyFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (!Object.isFrozen(value)) return false;
+  return Object.values(value).every(deeplyFrozen);
+}
+
 /**
- * Serializes each frozen value once: a value a handler returns frozen (Object.freeze, all the way
- * down) is taken to never change, and the bytes are reused while it lives. A daemon answering the
- * same status to many calls (focusd's report_status within one second and one state) encodes it once.
+ * Serializes each frozen value once: a value a handler returns frozen all the way down cannot
+ * change, and its bytes are reused while it lives. A daemon answering the same status to many calls
+ * (focusd's report_status within one second and one state) encodes it once. A value frozen only on
+ * top is encoded every time, as any other.
  */
 function reusingFrozen(dumps: (value: PyValue) => Buffer): (value: PyValue) => Buffer {
   const done = new WeakMap<object, Buffer>();
@@ -48,7 +56,7 @@ function reusingFrozen(dumps: (value: PyValue) => Buffer): (value: PyValue) => B
     let bytes = done.get(value);
     if (bytes === undefined) {
       bytes = dumps(value);
-      done.set(value, bytes);
+      if (deeplyFrozen(value)) done.set(value, bytes);
     }
     return bytes;
   };

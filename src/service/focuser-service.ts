@@ -36,7 +36,7 @@ export const utcStamp = (date = new Date()): string => date.toISOString().slice(
  */
 export class FocuserService {
   readonly actor: Actor<typeof connectionMachine>;
-  private lastReport: { snapshot: ConnectionSnapshot; second: number; report: StatusReport } | null = null;
+  private lastReport: { snapshot: ConnectionSnapshot; second: number; report: Readonly<StatusReport> } | null = null;
 
   constructor(options: FocuserServiceOptions) {
     this.actor = createActor(connectionMachine, {
@@ -83,7 +83,7 @@ export class FocuserService {
     return null;
   }
 
-  reportStatus(now = new Date()): StatusReport {
+  reportStatus(now = new Date()): Readonly<StatusReport> {
     // One report per state and per second (the date's resolution): many clients polling the status
     // get the same frozen object, which the Pyro layer serializes once.
     const snap = this.snapshot;

@@ -125,9 +125,12 @@ describe('RPM packages', () => {
     assert.ok(files.every((f) => f.startsWith(m)), 'everything under the module directory');
     assert.deepEqual(
       files.filter((f) => f.startsWith(`${m}/dist`)).sort(),
-      [`${m}/dist`, `${m}/dist/bundle`, `${m}/dist/bundle/focus.mjs`, `${m}/dist/bundle/focusd.mjs`],
-      'the two bundles and nothing else of ours',
+      [`${m}/dist`, `${m}/dist/bundle`, `${m}/dist/bundle/THIRD_PARTY_LICENSES.txt`, `${m}/dist/bundle/focus.mjs`, `${m}/dist/bundle/focusd.mjs`],
+      'the two bundles and their third-party licences, nothing else of ours',
     );
+    const licences = readFileSync(join(root, m, 'dist/bundle/THIRD_PARTY_LICENSES.txt'), 'utf8');
+    for (const pkg of ['xstate', 'pino', 'commander', 'sonic-boom']) assert.match(licences, new RegExp(`^${pkg} \\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'), pkg);
+    assert.match(licences, /Permission is hereby granted, free of charge/);
     // Bundled: the dependencies are inside the two files, only the native binding is installed.
     for (const unwanted of ['/dist/src/', '/dist/test/', '/dist/bench/', '/node_modules/xstate/', '/node_modules/pino/', '/node_modules/ajv/', '/node_modules/commander/', '/node_modules/typescript/', '/node_modules/fast-check/', '/node_modules/tsx/', '/bin/atlas-sim']) {
       assert.ok(!files.some((f) => f.includes(unwanted)), `${unwanted} must not be packaged`);

@@ -13,6 +13,10 @@ describe('reply serializers reuse the bytes of a frozen value', () => {
       const a = serializer.dumps(loose);
       assert.notEqual(serializer.dumps(loose), a, 'encoded again');
       assert.deepEqual(a, first, 'the same bytes either way');
+      const shallow = Object.freeze(pyObject([['list', [1, 2]]]));
+      const before = serializer.dumps(shallow);
+      (shallow.list as number[]).push(3);
+      assert.notDeepEqual(serializer.dumps(shallow), before, 'frozen only on top: encoded again, never stale');
     });
   }
 });

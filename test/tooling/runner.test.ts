@@ -8,9 +8,12 @@ import { join } from 'node:path';
 import { fromRoot } from '../helpers/paths.js';
 import { start } from '../helpers/process.js';
 
-/** The environment of a child that is not itself part of a test run. */
+/**
+ * The environment of a child that is not itself part of a test run; FOCUSD_RUNNER_UNDER_TEST stops
+ * a runner that gets past its prerequisite check from starting the whole suite again.
+ */
 function outsideTestRun(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, FOCUSD_RUNNER_UNDER_TEST: '1', ...extra };
   delete env.NODE_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
   return env;
@@ -72,7 +75,7 @@ describe('npm test on a machine without the prerequisites', { timeout: 60_000 },
 
   test('on this machine the prerequisites are present (and a nested run stops there)', async () => {
     const runner = start(process.execPath, [fromRoot('scripts', 'run-tests.mjs')], {
-      env: outsideTestRun({ FOCUSD_TEST_RUN: '1' }),
+      env: outsideTestRun({}),
       lifetimeMs: 30_000,
     });
     const { code } = await runner.exited;
@@ -87,7 +90,7 @@ describe('the per-file watchdog', { timeout: 90_000 }, () => {
     const child = start(
       process.execPath,
       [`--import=${fromRoot('dist', 'test', 'helpers', 'watchdog.js')}`, '--test', '--test-reporter=spec', fromRoot('dist', 'test', 'fixtures', 'tooling', `${name}.js`)],
-      { env: outsideTestRun({ FOCUSD_TEST_FILE_BUDGET_S: String(budgetS) }), lifetimeMs: 30_000 },
+      { env: outsideTestRun({ FOCUSD_TEST_FILE_BUDGET_S: String(budgetS), FOCUSD_TEST_EXIT_GRACE_S: '3' }), lifetimeMs: 30_000 },
     );
     const { code, signal } = await child.exited;
     assert.equal(signal, null, 'the fixture had to be killed: the watchdog did not stop it');
@@ -111,6 +114,12 @@ describe('the per-file watchdog', { timeout: 90_000 }, () => {
     const { code, output } = await runFixture('leaks-a-server', 600);
     assert.notEqual(code, 0);
     assert.match(output, /✔ passes but leaves a server listening/);
-    assert.match(output, /leaks-a-server\.js: all tests ended but the process did not exit within 5 s; still open: .*TCPServerWrap/);
+    assert.match(output, /leaks-a-server\.js: all tests ended but the process did not exit within 3 s; still open: .*TCPServerWrap/);
+  });
+
+  test('a test inside a suite that never ends is named too', async () => {
+    const { code, output } = await runFixture('hang-in-suite', 2);
+    assert.notEqual(code, 0);
+    assert.match(output, /hang-in-suite\.js: still running after its 2 s budget\. Hung: "waits forever inside a suite" \(running for \d+ s\)/);
   });
 });
