@@ -2,9 +2,6 @@
 // standalone code generation, into src/config/generated/validators.ts: plain functions that need
 // no ajv at run time. Run by scripts/build.mjs before the TypeScript compiler (through tsx, which
 // reads schemas.ts directly). Rewrites the file only when its contents change.
-//
-//   tsx scripts/build-validators.mts           write src/config/generated/validators.ts
-//   tsx scripts/build-validators.mts --check   exit 1 if it is missing or out of date
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +12,7 @@ import { AJV_OPTIONS, CONFIG_SCHEMA, PHONEBOOK_SCHEMA } from '../src/config/sche
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, 'src', 'config', 'generated', 'validators.ts');
 
-export function generate(): string {
+function generate(): string {
   // logger: false: ajv calls `unicode: false` deprecated; the check below catches it if it ever stops working.
   const ajv = new Ajv({ ...AJV_OPTIONS, logger: false, code: { source: true, esm: true, lines: true } });
   ajv.addSchema(CONFIG_SCHEMA, 'config');
@@ -32,15 +29,9 @@ export function generate(): string {
   ].join('\n');
 }
 
-const check = process.argv.includes('--check');
 const code = generate();
 const current = existsSync(target) ? readFileSync(target, 'utf8') : null;
-if (check) {
-  if (current !== code) {
-    console.error(`${target} is ${current === null ? 'missing' : 'out of date'}: run npm run build`);
-    process.exit(1);
-  }
-} else if (current !== code) {
+if (current !== code) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, code);
   console.log(`build-validators: ${target}`);
