@@ -57,8 +57,7 @@ export async function startAtlasSim(args: string[] = []): Promise<AtlasSim> {
   const transcript = join(dir, 'transcript.txt');
   const run = start(process.execPath, [ATLAS_SIM, socket, '--transcript', transcript, ...args], { lifetimeMs: 170_000 });
   await run.waitFor(/atlas-sim: serving /, 15_000);
-  let answered = run.lines().length - 1; // complete lines so far (the last element is the partial one)
-  let chain: Promise<unknown> = Promise.resolve();
+  const ask = answerer(run, 'atlas-sim', () => true, 10_000);
   const transfers = (): Transfer[] => {
     if (!existsSync(transcript)) return [];
     return readFileSync(transcript, 'utf8')
@@ -70,21 +69,10 @@ export async function startAtlasSim(args: string[] = []): Promise<AtlasSim> {
         return { connection: Number(m[1]), direction: m[2] as 'OUT' | 'IN', data: m[3] as string };
       });
   };
-  const command = (line: string): Promise<string> => {
-    const next = chain.then(async () => {
-      run.child.stdin?.write(line + '\n');
-      const until = Date.now() + 10_000;
-      while (run.lines().length - 1 <= answered) {
-        if (Date.now() > until) throw new Error(`atlas-sim did not answer "${line}"; stderr: ${run.stderr()}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      const out = run.lines()[answered] as string;
-      answered++;
-      if (out.startsWith('error:')) throw new Error(`atlas-sim: ${line}: ${out}`);
-      return out;
-    });
-    chain = next.catch(() => undefined);
-    return next;
+  const command = async (line: string): Promise<string> => {
+    const out = await ask(line);
+    if (out.startsWith('error:')) throw new Error(`atlas-sim: ${line}: ${out}`);
+    return out;
   };
   return {
     run,
@@ -131,27 +119,38 @@ export interface Session<T> {
 /** Starts `program` (fli-harness or usb-probe) on the simulator behind `socket`, driven op by op. */
 export function session<T>(program: string, socket: string): Session<T> {
   const run = start(program, [], { env: shimEnv(socket), lifetimeMs: 120_000 });
-  const name = program.split('/').pop() as string;
-  let seen = 0;
+  const ask = answerer(run, program.split('/').pop() as string, (l) => l.startsWith('{'), 30_000);
   return {
-    async op(line) {
-      run.child.stdin?.write(line + '\n');
-      const until = Date.now() + 30_000;
-      for (;;) {
-        const answers = run
-          .stdout()
-          .split('\n')
-          .filter((l) => l.startsWith('{'));
-        if (answers.length > seen) return JSON.parse(answers[seen++] as string) as T;
-        if (run.child.exitCode !== null) throw new Error(`${name} exited during "${line}"; stderr: ${run.stderr()}`);
-        if (Date.now() > until) throw new Error(`${name} did not answer "${line}"`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    },
+    op: async (line) => JSON.parse(await ask(line)) as T,
     async end() {
       run.child.stdin?.end();
       await run.stop(5000);
     },
+  };
+}
+
+/**
+ * Asks `run` one stdin line at a time (in call order) and resolves with the next complete stdout
+ * line that `isAnswer` accepts; rejects when the process ends or `timeoutMs` passes first.
+ */
+function answerer(run: Running, name: string, isAnswer: (line: string) => boolean, timeoutMs: number): (line: string) => Promise<string> {
+  const answers = (): string[] => run.lines().slice(0, -1).filter(isAnswer); // the last element is a partial line
+  let seen = answers().length;
+  let chain: Promise<unknown> = Promise.resolve();
+  return (line) => {
+    const next = chain.then(async () => {
+      run.child.stdin?.write(line + '\n');
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const all = answers();
+        if (all.length > seen) return all[seen++] as string;
+        if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`${name} exited during "${line}"; stderr: ${run.stderr()}`);
+        if (Date.now() > until) throw new Error(`${name} did not answer "${line}" within ${timeoutMs} ms; stderr: ${run.stderr()}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+    chain = next.catch(() => undefined);
+    return next;
   };
 }
 
