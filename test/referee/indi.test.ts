@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startSimulated } from '../cli/harness.js';
+import { eventually, startSimulated } from '../cli/harness.js';
 import { start, type Running } from '../helpers/process.js';
 import { requireNativeBuild, scratchDir, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
 
@@ -57,16 +57,8 @@ async function startIndi(socket: string): Promise<Indi> {
   await server.waitFor(/listening to port/, 15_000).catch((e: unknown) => {
     throw new Error(`indiserver did not start in its own network namespace (needs root, or unprivileged user namespaces): ${String(e)}`);
   });
-  await until(() => get(`${DEVICE}.CONNECTION.CONNECT`).size === 1, 15_000, 'the FLI PDF driver to define its properties');
+  await eventually(() => get(`${DEVICE}.CONNECTION.CONNECT`).size === 1, 15_000, 'the FLI PDF driver to define its properties');
   return { server, get, set, stop: () => server.stop() };
-}
-
-async function until(check: () => boolean | Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atlas', { timeout: 150_000 }, () => {
@@ -89,7 +81,7 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
 
   test('connect: the driver reads model, firmware, extent and position from the simulator', async () => {
     indi.set(`${DEVICE}.CONNECTION.CONNECT=On`);
-    await until(() => indi.get(`${DEVICE}.Model.Model`).size === 1, 15_000, 'the driver to connect');
+    await eventually(() => indi.get(`${DEVICE}.Model.Model`).size === 1, 15_000, 'the driver to connect');
     assert.equal(indi.get(`${DEVICE}.Model.Model`).get(`${DEVICE}.Model.Model`), 'Atlas Focuser');
     assert.equal(indi.get(`${DEVICE}.Model.FW Rev`).get(`${DEVICE}.Model.FW Rev`), String(0x8043));
     assert.equal(indi.get(`${DEVICE}.FOCUS_MAX.FOCUS_MAX_VALUE`).get(`${DEVICE}.FOCUS_MAX.FOCUS_MAX_VALUE`), '100000');
@@ -99,11 +91,11 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
   test('ABS_FOCUS_POSITION set is reached: the property goes Busy, then Ok at the target, where the simulator is', async () => {
     indi.set(`${absolute}=6000`);
     // indi_setprop returns once the request is sent; the driver starts the move a moment later.
-    await until(async () => (await sim.state()).moving === true, 5_000, 'the move to start');
+    await eventually(async () => (await sim.state()).moving === true, 5_000, 'the move to start');
     assert.equal(indi.get(absoluteState).get(absoluteState), 'Busy');
     // While moving, this driver shows steps remaining in the position, so wait for both.
     let seen = '';
-    await until(() => {
+    await eventually(() => {
       const now = indi.get(absolute, absoluteState);
       seen += `${now.get(absoluteState)}:${now.get(absolute)} `;
       return now.get(absoluteState) === 'Ok' && now.get(absolute) === '6000';
@@ -117,10 +109,10 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
   test('a relative move of 2500 steps: INDI and the simulator agree on where it ended', async () => {
     const relativeState = `${DEVICE}.REL_FOCUS_POSITION._STATE`;
     indi.set(`${DEVICE}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION=2500`);
-    await until(async () => (await sim.state()).moving === false && indi.get(relativeState).get(relativeState) === 'Ok', 20_000, 'the relative move');
+    await eventually(async () => (await sim.state()).moving === false && indi.get(relativeState).get(relativeState) === 'Ok', 20_000, 'the relative move');
     const at = (await sim.state()).position as number;
     assert.equal(Math.abs(at - 6000), 2500);
-    await until(() => indi.get(absolute).get(absolute) === String(at), 5_000, `INDI to report ${at}`);
+    await eventually(() => indi.get(absolute).get(absolute) === String(at), 5_000, `INDI to report ${at}`);
     finalPosition = at;
   });
 
@@ -135,7 +127,7 @@ describe('INDI (indiserver + indi_fli_focus on libfli2) drives the simulated Atl
 
   test('after INDI lets go, our focusd on the same simulator reports the position INDI left', async () => {
     indi.set(`${DEVICE}.CONNECTION.DISCONNECT=On`);
-    await until(() => indi.get(`${DEVICE}.CONNECTION.CONNECT`).get(`${DEVICE}.CONNECTION.CONNECT`) === 'Off', 10_000, 'INDI to disconnect');
+    await eventually(() => indi.get(`${DEVICE}.CONNECTION.CONNECT`).get(`${DEVICE}.CONNECTION.CONNECT`) === 'Off', 10_000, 'INDI to disconnect');
     const focusd = await startSimulated({ args: ['--simulator-socket', sim.socket] });
     try {
       const r = focusd.py(`

@@ -4,6 +4,7 @@
 // was written for, libfli would fail to open it or read different values.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from '../cli/harness.js';
 import { fliSession, requireNativeBuild, runFli, startAtlasSim, type AtlasSim, type FliResult, type FliSession } from './harness.js';
 
 const MOVING_IN = 0x01;
@@ -16,13 +17,8 @@ const value = (r: FliResult): unknown => {
   return r.value;
 };
 
-async function waitUntilStopped(sim: AtlasSim, limitMs = 20_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while ((await sim.state()).moving === true) {
-    if (Date.now() > end) throw new Error('the simulated motor did not stop');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitUntilStopped = (sim: AtlasSim, limitMs = 20_000): Promise<void> =>
+  eventually(async () => (await sim.state()).moving !== true, limitMs, 'the simulated motor stopping');
 
 const FORMS = [
   { label: 'Atlas board 0xff, firmware 0x8043 (8-byte moves)', args: ['--firmware', '0x8043'], fw: 0x8043, extent: 100000, sensors: 2 },
