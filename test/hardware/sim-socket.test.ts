@@ -19,21 +19,10 @@ import {
   type TranscriptEntry,
 } from '../../src/hardware/index.js';
 import { FrameDecoder, Op, ProtocolError, encodeFrame, u32, u8 } from '../../src/hardware/simulator/socket/protocol.js';
+import { exchangeUntilClosed } from '../helpers/frame-socket.js';
 
 const socketPath = (): string => join(mkdtempSync(join(tmpdir(), 'focusd-simsock-')), 'atlas.sock');
 const open = async (path: string): Promise<AtlasFocuser> => AtlasFocuser.open(await findUsbFocuser({ backend: simSocketUsbBackend(path) }));
-
-/** Writes `bytes` on a fresh connection and resolves with everything that came back once it closes (bounded). */
-function raw(path: string, bytes: Buffer, endAfterMs = 1000): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = createConnection(path, () => socket.write(bytes));
-    socket.on('data', (d) => chunks.push(d));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(Buffer.concat(chunks)));
-    setTimeout(() => socket.destroy(), endAfterMs).unref();
-  });
-}
 
 const hello = (): Buffer => encodeFrame(Op.HELLO, Buffer.from([0, 1]));
 
@@ -132,7 +121,7 @@ describe('AtlasSimServer and simSocketUsbBackend', () => {
     const haltsBefore = sim.haltCount;
     const positionBefore = sim.position;
     const commandsBefore = sim.commands.length;
-    await raw(path, Buffer.concat([hello(), hello(), move]));
+    await exchangeUntilClosed(path, Buffer.concat([hello(), hello(), move]), 1000);
     assert.match(logged.at(-1) ?? '', /HELLO twice; disconnected/);
     assert.equal(sim.commands.length, commandsBefore, 'the move after the second HELLO never reached the device');
     assert.equal(sim.haltCount, haltsBefore);

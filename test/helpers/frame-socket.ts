@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, createConnection, type Socket } from 'node:net';
 
 /** Turns received chunks into whole frames (it keeps any partial frame itself); throws on bad bytes. */
 export type FrameParser<T> = (chunk: Buffer) => T[];
@@ -19,6 +19,21 @@ export function openSocket(port: number, host = '127.0.0.1', options: { localAdd
       clearTimeout(timer);
       reject(e);
     });
+  });
+}
+
+/**
+ * Writes `bytes` on a fresh connection to the Unix socket at `path` and resolves with everything
+ * that came back once the peer closes it, or once `endAfterMs` has passed (then it is closed here).
+ */
+export function exchangeUntilClosed(path: string, bytes: Buffer, endAfterMs: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = createConnection(path, () => socket.write(bytes));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+    setTimeout(() => socket.destroy(), endAfterMs).unref();
   });
 }
 

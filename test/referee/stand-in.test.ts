@@ -7,6 +7,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FrameDecoder, Op, encodeDeviceInfo, encodeFrame, type Frame } from '../../src/hardware/simulator/socket/protocol.js';
+import { exchangeUntilClosed } from '../helpers/frame-socket.js';
 import { start } from '../helpers/process.js';
 import { ATLAS_SIM, USB_PROBE, requireNativeBuild, runFli, scratchDir, shimEnv, startAtlasSim, type AtlasSim } from './harness.js';
 
@@ -183,16 +184,6 @@ describe('atlas-sim under bad input keeps serving everyone else', { timeout: 60_
     await sim?.stop();
   });
 
-  const raw = (bytes: Buffer): Promise<Buffer> =>
-    new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      const socket = createConnection(sim.socket, () => socket.write(bytes));
-      socket.on('data', (d) => chunks.push(d));
-      socket.on('error', () => undefined);
-      socket.on('close', () => resolve(Buffer.concat(chunks)));
-      setTimeout(() => socket.destroy(), 3000).unref();
-    });
-
   for (const [label, bytes, reason] of [
     ['garbage', Buffer.from('GET / HTTP/1.1\r\n\r\n'), /a frame of 1163141167 bytes is over the 65536-byte limit/],
     ['a transfer before HELLO', Buffer.from([0x04, 0, 0, 0, 7, 0x02, 0, 0, 0x13, 0x88, 0x80, 0x00]), /first request was op 4, not HELLO/],
@@ -202,7 +193,7 @@ describe('atlas-sim under bad input keeps serving everyone else', { timeout: 60_
   ] as const) {
     test(`${label}: that connection is closed, the simulator logs why, and libfli still works`, async () => {
       const before = sim.run.stderr().length;
-      await raw(bytes);
+      await exchangeUntilClosed(sim.socket, bytes, 3000);
       assert.match(sim.run.stderr().slice(before), new RegExp(`atlas-sim: connection \\d+: ${reason.source}; disconnected`));
       const fli = await runFli(sim.socket, ['open', 'position', 'close']);
       assert.equal(fli[1]?.value, (await sim.state()).position);

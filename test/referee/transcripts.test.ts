@@ -10,6 +10,10 @@ import type { AtlasFocuser } from '../../src/hardware/index.js';
 import { byConnection, openOurs, outBytes, requireNativeBuild, runFli, startAtlasSim, type FliResult, type Transfer } from './harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Polls (at most 200 times) until the motor has no steps left and no motion bits set. */
+const untilStopped = async (f: AtlasFocuser): Promise<void> => {
+  for (let i = 0; i < 200 && ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0); i++) await sleep(20);
+};
 
 /** One step of the script: what libfli is asked (fli-harness op) and the same thing asked of our driver. */
 interface Step {
@@ -108,9 +112,6 @@ describe('where libfli differs, and why', { timeout: 120_000 }, () => {
     // before sending the next. Our moveRelative() returns at once, like FLIStepMotorAsync, and
     // sends the later chunks the same way in the background. The number of polls depends on
     // timing, so repeated polls are counted once.
-    const untilStopped = async (f: AtlasFocuser): Promise<void> => {
-      for (let i = 0; i < 200 && ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0); i++) await sleep(20);
-    };
     const steps = [
       step('move 5000', async (f) => {
         await f.moveRelative(5000);
@@ -132,9 +133,6 @@ describe('where libfli differs, and why', { timeout: 120_000 }, () => {
     // written while one runs is not documented; the simulator takes the newest move, as it does
     // for every move, and libfli's move then ends 4095 steps short. Waiting for each chunk is
     // right whichever the firmware does, so our driver keeps FLIStepMotor's order.
-    const untilStopped = async (f: AtlasFocuser): Promise<void> => {
-      for (let i = 0; i < 200 && ((await f.stepsRemaining()) !== 0 || ((await f.status()) & 0x07) !== 0); i++) await sleep(20);
-    };
     const steps = [
       step('move-async 5000', (f) => f.moveRelative(5000)),
       // libfli's side waits long enough for its (shorter) move; ours until the device says it is done.
