@@ -81,6 +81,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
   const focusdLog = log;
   focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
 
+  const isControl = controlIpCheck(config.controlIps);
   const external = options.simulate && options.simulatorSocket !== undefined;
   const simulator = options.simulate && !external ? createSimulator(env) : null;
   const service = new FocuserService({
@@ -95,13 +96,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
       error: (m) => focusdLog.error(m),
     },
     moveTimeout: config.moveTimeout,
+    isControl,
+    audit: focusdLog.local.child({ component: 'audit' }),
   });
 
-  const isControl = controlIpCheck(config.controlIps);
   // Wire-level trouble (bad frames, refused handshakes, dropped clients) goes to the journal only,
   // never to the observatory log: it is about a client, not the focuser.
   const daemon = new PyroDaemon({ host, port, logger: focusdLog.local.child({ component: 'pyro' }) });
-  daemon.register(objectId, focuserObject(service, isControl));
+  daemon.register(objectId, focuserObject(service));
   if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
   let bound: { host: string; port: number };
   try {
