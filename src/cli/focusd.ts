@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { VERSION } from '../generated/version.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
+import { parseOrExit } from './usage.js';
 
 /**
  * `focusd [--simulate [--simulator-socket PATH]] [--serial SN] <config.json>`: the FLI Atlas focuser daemon.
@@ -14,8 +16,14 @@ async function main(argv: string[]): Promise<void> {
     .option('--simulate', 'use the simulated Atlas instead of USB hardware (also FOCUSD_SIMULATE=1)')
     .option('--simulator-socket <path>', "with --simulate: use the simulated Atlas atlas-sim serves on this socket (the one libusb programs can share)")
     .option('--serial <serial>', 'open the focuser with this USB serial number instead of the first found')
-    .showHelpAfterError();
-  program.parse(argv);
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .addHelpText(
+      'after',
+      '\nEnvironment: FOCUSD_SIMULATE=1 (as --simulate), FOCUSD_LOG_LEVEL (DEBUG, INFO, WARNING, ERROR; default INFO),\n' +
+        'FOCUSD_LOG_FORMAT (journal, text, json; default: journal when stdout is the journal, else text),\n' +
+        'FOCUSD_LOG_DAEMON (observatory log: a PYRO: URI, a phone book name, or none).',
+    );
+  parseOrExit(program, argv);
   const configPath = program.args[0] as string;
   const opts = program.opts<{ simulate?: boolean; simulatorSocket?: string; serial?: string }>();
 

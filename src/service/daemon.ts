@@ -1,11 +1,14 @@
 import { loadConfig, loadPhoneBook, type FocusdConfig } from '../config/index.js';
 import {
+  chooseLogFormat,
   chooseLogTarget,
   createFocusdLog,
   LogForwarder,
+  parseLogLevel,
   pyroLogSender,
   type FocusdLog,
 } from '../logging/index.js';
+import { VERSION } from '../generated/version.js';
 import { simSocketUsbBackend } from '../hardware/index.js';
 import { PyroDaemon } from '../pyro/index.js';
 import { deviceOpener } from './atlas-device.js';
@@ -31,8 +34,6 @@ export interface FocusdOptions {
   /** Open the focuser with this serial number instead of the first one found. */
   serial?: string;
   env?: NodeJS.ProcessEnv;
-  /** Where the human "Starting daemon" / "Exiting daemon" lines go (stdout). */
-  announce?: (line: string) => void;
 }
 
 export interface RunningFocusd {
@@ -54,7 +55,8 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw new UsageError('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
   }
   const env = options.env ?? process.env;
-  const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));
+  const logFormat = chooseLogFormat(env);
+  const logLevel = parseLogLevel(env.FOCUSD_LOG_LEVEL ?? 'info');
   const book = loadPhoneBook(env);
   const config = loadConfig(options.configPath, book);
   const { host, port, objectId } = config.daemon;
@@ -72,10 +74,10 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         table: config.logName,
         send: sender.send,
         onFailure: (reason, level, message) =>
-          log?.local.warn({ forward_to: target?.uri, level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
+          log?.local.warn({ forward_to: target?.uri, forward_level: level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
       })
     : null;
-  log = createFocusdLog({ logName: config.logName, forwarder });
+  log = createFocusdLog({ logName: config.logName, forwarder, format: logFormat, level: logLevel });
   const focusdLog = log;
   focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
 
@@ -111,8 +113,10 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw explainBindFailure(e, host, port, config.daemonName);
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
-  announce(`Starting daemon ${uri}`);
-  focusdLog.local.info({ uri, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file }, 'focusd started');
+  focusdLog.local.info(
+    { version: VERSION, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file },
+    `Starting daemon ${uri}`,
+  );
 
   let stopping: Promise<void> | null = null;
   return {
@@ -126,7 +130,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         await daemon.close();
         await forwarder?.close(1000);
         sender?.close();
-        announce(`Exiting daemon ${uri}`);
+        focusdLog.local.info({}, `Exiting daemon ${uri}`);
       })();
       return stopping;
     },

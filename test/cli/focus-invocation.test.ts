@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromRoot } from '../helpers/paths.js';
+import { atlasSimBin, focusdBin, fromRoot } from '../helpers/paths.js';
 import { COMMAND_NAMES } from '../../src/cli/focus/program.js';
 import { runFocus, runFocusOnTty, startSimulated } from './harness.js';
 
@@ -42,7 +42,7 @@ describe('focus invocation', () => {
     }
   });
 
-  test('--help lists every command; every command has --help; --version prints the package version', async () => {
+  test('--help lists every command; every command has --help; --version prints the version stamped at build time', async () => {
     const help = await runFocus(['--help'], process.env);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: focus <command> \[<args>\]/);
@@ -57,8 +57,14 @@ describe('focus invocation', () => {
     }
     const version = await runFocus(['--version'], process.env);
     const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
-    assert.equal(version.stdout, pkg.version + '\n');
+    const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fromRoot(), encoding: 'utf8' }).stdout.trim();
+    assert.match(version.stdout, new RegExp(`^${pkg.version.replace(/\./g, '\\.')}\\+git\\.${commit}(\\.dirty)?\n$`));
     assert.equal(version.code, 0);
+    // focusd and atlas-sim print the same one.
+    for (const program of [focusdBin, atlasSimBin]) {
+      const other = spawnSync(process.execPath, [program, '--version'], { encoding: 'utf8', timeout: 20_000 });
+      assert.deepEqual([other.status, other.stdout], [0, version.stdout], program);
+    }
   });
 
   test('no config file in the config directory: the discovery error, exit 1', async () => {
