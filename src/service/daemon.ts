@@ -115,7 +115,10 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw explainBindFailure(e, host, port, config.daemonName);
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
-  focusdLog.local.info(
+  // The start and exit lines are written whatever the level, as upstream prints them: people and
+  // tools wait for "Starting daemon" to learn the URI.
+  const announce = focusdLog.local.child({}, { level: 'info' });
+  announce.info(
     { version: VERSION, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file },
     `Starting daemon ${uri}`,
   );
@@ -132,7 +135,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         await daemon.close();
         await forwarder?.close(1000);
         sender?.close();
-        focusdLog.local.info({}, `Exiting daemon ${uri}`);
+        announce.info({}, `Exiting daemon ${uri}`);
       })();
       return stopping;
     },
