@@ -109,6 +109,8 @@ print(json.dumps(levels))`,
     python(debug.uri, `f = proxy(); f.report_status(); f.initialize()`);
     await lineMatching(debug, /DEBUG +report_status\(\) from 127\.0\.0\.1 \(pyro\)/);
     await lineMatching(debug, /DEBUG +focuser state disabled -> initializing/);
+    await lineMatching(debug, /DEBUG +client connected component=pyro client=127\.0\.0\.1:\d+ connection=\d+$/);
+    await lineMatching(debug, /DEBUG +client disconnected component=pyro/);
     await debug.proc.stop();
 
     const quiet = await focusdLoggingTo({ env: { FOCUSD_LOG_LEVEL: 'warning' }, args: [] });
