@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../generated/version.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
+import { systemdNotifier } from '../service/systemd-notify.js';
 import { printFocusers } from './focuser-list.js';
 import { parseOrExit, usageError } from './usage.js';
 
@@ -53,6 +54,10 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  // Under systemd (Type=notify): ready once the port listens, then a watchdog heartbeat.
+  const systemd = systemdNotifier({ warn: (message) => running.log.local.warn(message) });
+  systemd.ready(`serving ${running.uri}`);
+
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {
@@ -60,6 +65,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     signalled = true;
+    systemd.stopping();
     running.log.local.info({ signal }, 'stopping: halting any move and closing the focuser');
     running.stop().then(
       () => process.exit(0),

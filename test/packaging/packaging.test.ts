@@ -214,7 +214,9 @@ describe('RPM packages', () => {
     const expected: Record<string, Record<string, string>> = {
       Unit: { After: 'network-online.target', Wants: 'network-online.target' },
       Service: {
-        Type: 'simple',
+        Type: 'notify',
+        NotifyAccess: 'all',
+        WatchdogSec: '30s',
         ExecStart: '/usr/bin/focusd /etc/focusd/%i.json',
         Restart: 'on-failure',
         RestartSec: '5',
