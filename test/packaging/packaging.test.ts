@@ -195,7 +195,7 @@ describe('RPM packages', () => {
     assert.match(rule, /ATTRS\{idVendor\}=="0f18", ATTRS\{idProduct\}=="0006".*GROUP="focusd"/);
   });
 
-  test('the server scriptlets are valid sh; removal (not upgrade) stops the running instances', () => {
+  test('the server scriptlets are valid sh; removal (not upgrade) disables and stops the instances', () => {
     const tags = { pre: '%{PREIN}', post: '%{POSTIN}', preun: '%{PREUN}', postun: '%{POSTUN}' };
     const body: Record<string, string> = {};
     for (const [name, tag] of Object.entries(tags)) {
@@ -205,7 +205,7 @@ describe('RPM packages', () => {
       assert.equal(syntax.status, 0, `%${name}: ${syntax.stderr}`);
     }
     assert.match(body.pre ?? '', /useradd -r -g focusd -d \/ -s \/sbin\/nologin .*focusd$/m, 'a system user without a login or home');
-    assert.match(body.preun ?? '', /if \[ "\$1" -eq 0 \]; then\s+systemctl stop 'focusd@\*\.service'/);
+    assert.match(body.preun ?? '', /if \[ "\$1" -eq 0 \]; then\s+systemctl --no-reload disable focusd@\.service .*\n\s+systemctl stop 'focusd@\*\.service'/);
     assert.match(body.post ?? '', /udevadm control --reload-rules/, 'the new udev rule applies without a reboot');
   });
 
