@@ -223,7 +223,6 @@ describe('RPM packages', () => {
         User: 'focusd',
         Group: 'focusd',
         SyslogIdentifier: 'focusd@%i',
-        Environment: 'NODE_ENV=production',
         NoNewPrivileges: 'yes',
         ProtectSystem: 'strict',
         ProtectHome: 'yes',
@@ -247,6 +246,8 @@ describe('RPM packages', () => {
         assert.deepEqual(unit[section]?.[key], [value], `[${section}] ${key}`);
       }
     }
+    // V8's young generation capped: RSS stays flat under months of polling (memory-soak.test.ts).
+    assert.deepEqual(unit.Service?.Environment, ['NODE_ENV=production', 'NODE_OPTIONS=--max-semi-space-size=1']);
     // Nothing that would hide the focuser or forbid the port: no PrivateDevices, no PrivateNetwork,
     // no IP address deny list.
     for (const key of ['PrivateDevices', 'PrivateNetwork', 'IPAddressDeny', 'PrivateUsers']) {

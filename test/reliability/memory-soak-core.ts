@@ -260,10 +260,11 @@ export function describeSample(s: MemorySample): string {
 }
 
 /** The figures the soak judges: heap used drift and RSS after GC against the baseline, over all samples after it. */
-export function memoryFigures(s: MemorySoakSummary): { heapDrift: number; heapSpread: number; rssDrift: number; rssMaxAbove: number } {
+export function memoryFigures(s: MemorySoakSummary): { heapDrift: number; heapMaxAbove: number; heapSpread: number; rssDrift: number; rssMaxAbove: number } {
   const after = s.samples.slice(1);
   return {
     heapDrift: s.last.heapUsed - s.baseline.heapUsed,
+    heapMaxAbove: Math.max(...after.map((x) => x.heapUsed)) - s.baseline.heapUsed,
     heapSpread: Math.max(...after.map((x) => x.heapUsed)) - Math.min(...s.samples.map((x) => x.heapUsed)),
     rssDrift: s.last.rss - s.baseline.rss,
     rssMaxAbove: Math.max(...after.map((x) => x.rss)) - s.baseline.rss,
@@ -276,7 +277,7 @@ export function describeMemorySoak(s: MemorySoakSummary): string[] {
     `memory soak: ${s.calls} report_status calls over ${s.connections} connections (100 at a time, 1-1000 calls each), ${s.moves} moves, in ${(s.durationMs / 1000).toFixed(0)} s (${Math.round(s.calls / (s.durationMs / 1000))} calls/s)${s.nodeFlags.length > 0 ? `, focusd with ${s.nodeFlags.join(' ')}` : ''}`,
     `baseline (after warm-up): ${describeSample(s.baseline)}`,
     `last (after the load):    ${describeSample(s.last)}`,
-    `heap used after GC: ${signedMb(f.heapDrift)} from the baseline (spread ${mb(f.heapSpread)} over ${s.samples.length} samples)`,
+    `heap used after GC: ${signedMb(f.heapDrift)} from the baseline, at most ${signedMb(f.heapMaxAbove)} (spread ${mb(f.heapSpread)} over ${s.samples.length} samples)`,
     `RSS after GC: ${signedMb(f.rssDrift)} from the baseline, at most ${signedMb(f.rssMaxAbove)}; peak RSS without GC ${mb(s.rssPeak)}`,
     `focusd CPU after the warm-up: ${s.cpuSeconds.toFixed(1)} s, ${((s.cpuSeconds / Math.max(1, s.last.calls - s.baseline.calls)) * 1e6).toFixed(1)} µs per call`,
     s.violations.length === 0 ? 'violations: none' : `violations: ${s.violations.length}\n  ${s.violations.slice(0, 20).join('\n  ')}`,

@@ -37,7 +37,7 @@ process.stdout.write('samples (after GC):\n');
 for (const s of summary.samples) process.stdout.write(`  ${describeSample(s)}\n`);
 const f = memoryFigures(summary);
 const problems = [...summary.violations];
-if (Math.abs(f.heapDrift) >= MB) problems.push(`heap used after GC drifted ${mb(f.heapDrift)} (limit 1 MB)`);
+if (Math.abs(f.heapDrift) >= MB || f.heapMaxAbove >= MB) problems.push(`heap used after GC drifted ${mb(f.heapDrift)} (at most ${mb(f.heapMaxAbove)} above) from the baseline (limit 1 MB)`);
 if (Math.abs(f.rssDrift) > 15 * MB || f.rssMaxAbove > 15 * MB) problems.push(`RSS after GC moved ${mb(f.rssDrift)} (at most ${mb(f.rssMaxAbove)} above) from the baseline (limit 15 MB)`);
 process.stdout.write(problems.length === 0 ? 'MEMORY SOAK PASSED\n' : `MEMORY SOAK FAILED:\n  ${problems.join('\n  ')}\n`);
 process.exit(problems.length === 0 ? 0 : 1);

@@ -152,6 +152,9 @@ describe('the RPMs on a booted systemd (Debian bookworm in systemd-nspawn)', { t
     for (const caps of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) assert.equal(field(caps), '0000000000000000', `${caps}: no capabilities`);
     assert.equal(field('NoNewPrivs'), '1');
     assert.equal(field('Seccomp'), '2', 'seccomp filters (SystemCallArchitectures, RestrictAddressFamilies, RestrictNamespaces...)');
+    const environ = (await c.exec(['cat', `/proc/${pid}/environ`], { timeoutMs: 10_000 })).stdout.split('\0');
+    assert.ok(environ.includes('NODE_OPTIONS=--max-semi-space-size=1'), `V8's young generation capped: ${environ.join(' ')}`);
+    assert.ok(environ.some((e) => e.startsWith('WATCHDOG_USEC=')), 'systemd asked for a watchdog');
     const cmdline = (await c.exec(['cat', `/proc/${pid}/cmdline`], { timeoutMs: 10_000 })).stdout.split('\0');
     assert.deepEqual(cmdline.slice(0, 4), ['/usr/bin/node', '/usr/bin/../lib/rockit-atlas-ts/bin/focusd', '/etc/focusd/systest.json', '']);
     // Its view of the file system: ProtectSystem=strict (all read-only), PrivateTmp, ProtectHome.
