@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { ConfigFileError, ConfigSchemaError, PhoneBookError } from '../config/index.js';
 import { pyroConnector, isCommunicationFailure, remoteErrorText } from './focus/client.js';
 import { codeHasMessage, codeMessage, ExitCode, exitStatus } from './focus/codes.js';
@@ -8,17 +7,12 @@ import { ConfigDiscoveryError, discoverConfig } from './focus/config-discovery.j
 import { Interrupts } from './focus/interrupts.js';
 import { parseCommandLine } from './focus/program.js';
 import { styleFor } from './focus/style.js';
-import { packageRoot } from './package-root.js';
+import { packageVersion } from './package-root.js';
 
 /**
  * `focus <command>`: rockit's focuser command line. Prints what the command returned and exits
  * with its status code (negative codes as the shell sees Python's sys.exit: -101 -> 155).
  */
-
-function packageVersion(): string {
-  const root = packageRoot();
-  return root === null ? 'unknown' : (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 const printErr = (line: string): void => void process.stderr.write(line + '\n');
 
