@@ -3,7 +3,7 @@ import { CommandError, decodeCommand, shownName, type ClientCommand } from './co
 import { checkWrite, type DeviceEvent, type IndiClient, type IndiDevice, type WriteRequest } from './device.js';
 import type { IndiLimits } from './limits.js';
 import { defineXml, indiTimestamp, messageXml } from './properties.js';
-import { XmlStreamReader, type XmlElement } from './xml-reader.js';
+import { XmlStreamReader, type XmlElement, type XmlStreamError } from './xml-reader.js';
 import { openTag } from './xml-writer.js';
 
 /** The server's log: pino's method shape, so a pino logger can be passed straight in. */
@@ -42,6 +42,9 @@ export class IndiConnection {
   private closed = false;
   private elementTimer: NodeJS.Timeout | null = null;
   private paused = false;
+  /** Commands read but not yet handled (at most one chunk's worth: reading pauses meanwhile). */
+  private readonly queue: XmlElement[] = [];
+  private failure: XmlStreamError | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -98,25 +101,39 @@ export class IndiConnection {
   private received(chunk: Buffer): void {
     if (this.closed) return;
     const { elements, error } = this.reader.push(chunk);
-    for (const element of elements) {
-      if (this.closed) return;
-      this.handle(element);
+    this.queue.push(...elements);
+    if (error) this.failure = error;
+    this.armElementTimer();
+    this.pump();
+  }
+
+  /**
+   * Handles queued commands while the client keeps up with the answers; when its unread answers
+   * fill the socket's buffer, stops reading from it until they drain. So a client that sends
+   * faster than it reads is slowed down, never sent more than it reads, and loses nothing.
+   */
+  private pump(): void {
+    while (!this.closed && this.queue.length > 0) {
+      if (this.socket.writableNeedDrain) {
+        if (!this.paused) {
+          this.paused = true;
+          this.socket.pause();
+          this.socket.once('drain', () => {
+            this.paused = false;
+            if (this.closed) return;
+            this.socket.resume();
+            this.pump();
+          });
+        }
+        return;
+      }
+      this.handle(this.queue.shift() as XmlElement);
     }
-    if (error) {
+    if (this.failure && !this.closed && this.queue.length === 0) {
+      const error = this.failure;
       this.log('warn', { err: error.message }, 'bad XML from INDI client, closing the connection');
       this.send(messageXml(undefined, `focusd: closing the connection: ${error.code === 'SYNTAX' ? 'malformed XML' : 'too much XML'}: ${error.message}`, indiTimestamp()));
       this.endGracefully();
-      return;
-    }
-    this.armElementTimer();
-    // A client that sends faster than it reads is not read until it catches up.
-    if (this.socket.writableNeedDrain && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-      this.socket.once('drain', () => {
-        this.paused = false;
-        if (!this.closed) this.socket.resume();
-      });
     }
   }
 
@@ -209,6 +226,7 @@ export class IndiConnection {
     this.closed = true;
     if (this.elementTimer) clearTimeout(this.elementTimer);
     this.elementTimer = null;
+    this.queue.length = 0;
     this.log('debug', {}, 'INDI client gone');
     this.host.closed(this);
   }

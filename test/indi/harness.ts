@@ -1,0 +1,138 @@
+// The INDI tests' rig: a raw INDI client over TCP (loopback only) that records every element the
+// server sends, the INDI command-line clients (indi_getprop, indi_setprop, indi_eval) run with
+// bounded time-outs, and focusd started with --indi.
+import { spawnSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { XmlStreamReader, type XmlElement } from '../../src/indi/index.js';
+import { startSimulated, type SimulatedOptions, type SimulatedTarget } from '../cli/harness.js';
+
+export interface Received {
+  element: XmlElement;
+  /** Shorthands: the element's attributes and its members' values by name. */
+  attr(name: string): string | undefined;
+  members: Map<string, string>;
+}
+
+const received = (element: XmlElement): Received => ({
+  element,
+  attr: (name) => element.attributes.get(name),
+  members: new Map(element.children.map((c) => [c.attributes.get('name') ?? '', c.text.trim()])),
+});
+
+/** A raw INDI client: sends what it is told, keeps everything the server sends. */
+export class RawClient {
+  readonly received: Received[] = [];
+  readonly closed: Promise<void>;
+  private readonly reader = new XmlStreamReader({ maxElementBytes: 16 * 1024 * 1024 });
+  private listeners: Array<() => void> = [];
+  isClosed = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      const { elements, error } = this.reader.push(chunk);
+      if (error) throw new Error(`the server sent bad XML: ${error.message}`);
+      for (const e of elements) this.received.push(received(e));
+      for (const l of [...this.listeners]) l();
+    });
+    socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.isClosed = true;
+        for (const l of [...this.listeners]) l();
+        resolve();
+      }),
+    );
+  }
+
+  static open(port: number, options: { host?: string; localAddress?: string } = {}): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: options.host ?? '127.0.0.1', port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+      socket.once('connect', () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(text: string | Buffer): void {
+    this.socket.write(text);
+  }
+
+  /** Resolves with the first element (from `from` on) that `match` accepts; rejects after `timeoutMs` or on close. */
+  waitFor(match: (r: Received) => boolean, what: string, timeoutMs = 10_000, from = 0): Promise<Received> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.received.slice(from).find(match);
+        if (found) {
+          done();
+          resolve(found);
+          return true;
+        }
+        if (this.isClosed) {
+          done();
+          reject(new Error(`connection closed before ${what}; received: ${this.summary()}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no ${what} within ${timeoutMs} ms; received: ${this.summary()}`));
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      };
+      const listener = (): void => void check();
+      if (!check()) this.listeners.push(listener);
+    });
+  }
+
+  /** The next `message` (or any element carrying a message attribute) matching `pattern`. */
+  waitForMessage(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<Received> {
+    return this.waitFor((r) => pattern.test(r.attr('message') ?? ''), `a message matching ${pattern}`, timeoutMs, from);
+  }
+
+  summary(): string {
+    return this.received
+      .slice(-12)
+      .map((r) => `<${r.element.name} ${r.attr('name') ?? ''} ${r.attr('state') ?? ''} ${r.attr('message') ?? ''}>`)
+      .join(' ');
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** `--indi 127.0.0.1:0` on the simulated focuser, with the INDI port it got. */
+export async function startWithIndi(options: SimulatedOptions & { indiArgs?: string[] } = {}): Promise<SimulatedTarget & { indiPort: number }> {
+  const target = await startSimulated({ ...options, args: [...(options.args ?? []), '--indi', '127.0.0.1:0', ...(options.indiArgs ?? [])] });
+  const m = await target.proc.waitFor(/Serving INDI device "([^"]+)" on 127\.0\.0\.1:(\d+)/);
+  return { ...target, indiPort: Number(m[2]) };
+}
+
+export interface IndiRun {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/**
+ * Runs one of INDI's clients to completion, bounded: `prefix` puts it somewhere else (nsenter into
+ * a network namespace); the tool's own -t bounds its wait, the timeout here the process.
+ */
+export function indiTool(tool: 'indi_getprop' | 'indi_setprop' | 'indi_eval', args: string[], prefix: string[] = [], timeoutMs = 30_000): IndiRun {
+  const [command, ...rest] = [...prefix, tool, ...args] as [string, ...string[]];
+  const r = spawnSync(command, rest, { encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** indi_getprop's `dev.prop.elem=value` lines as a map. */
+export function props(out: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) found.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return found;
+}
