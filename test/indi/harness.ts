@@ -59,8 +59,14 @@ export class RawClient {
   /** Resolves with the first element (from `from` on) that `match` accepts; rejects after `timeoutMs` or on close. */
   waitFor(match: (r: Received) => boolean, what: string, timeoutMs = 10_000, from = 0): Promise<Received> {
     return new Promise((resolve, reject) => {
+      let next = from;
       const check = (): boolean => {
-        const found = this.received.slice(from).find(match);
+        // Each element is looked at once, so `match` may count.
+        let found: Received | undefined;
+        while (found === undefined && next < this.received.length) {
+          const candidate = this.received[next++] as Received;
+          if (match(candidate)) found = candidate;
+        }
         if (found) {
           done();
           resolve(found);
