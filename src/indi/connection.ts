@@ -157,6 +157,7 @@ export class IndiConnection {
       return;
     }
     const device = this.host.device;
+    this.log('debug', { command: command.kind, name: 'name' in command ? command.name : undefined }, 'INDI command');
     switch (command.kind) {
       case 'getProperties': {
         if (command.device !== undefined && command.device !== '*' && command.device !== device.name) {
@@ -166,7 +167,10 @@ export class IndiConnection {
         const timestamp = indiTimestamp();
         if (command.name === undefined) {
           this.interest = 'all';
-          for (const vector of device.list()) this.send(defineXml(device.name, vector, timestamp));
+          // One write: a client that reads only until it has what it needs (indi_setprop) then
+          // closes gets the whole answer in one read. Unread data at its close would make its
+          // kernel reset the connection, and ours could then drop the command it just sent.
+          this.send(device.list().map((vector) => defineXml(device.name, vector, timestamp)).join(''));
           return;
         }
         if (this.interest !== 'all') {

@@ -177,6 +177,9 @@ export class IndiFocuser {
     } else if (!moving && this.motion !== null) {
       this.endMotion(this.motion, position, report);
       this.motion = null;
+    } else if (moving) {
+      // Busy again after a refused write put it in Alert: the move it refused goes on.
+      this.device.update('ABS_FOCUS_POSITION', { state: 'Busy', values: { FOCUS_ABSOLUTE_POSITION: position } });
     } else {
       this.device.update('ABS_FOCUS_POSITION', { values: { FOCUS_ABSOLUTE_POSITION: position } });
     }

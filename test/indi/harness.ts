@@ -2,12 +2,18 @@
 // server sends, the INDI command-line clients (indi_getprop, indi_setprop, indi_eval) run with
 // bounded time-outs, and focusd started with --indi.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { XmlStreamReader, type XmlElement } from '../../src/indi/index.js';
 import { startSimulated, type SimulatedOptions, type SimulatedTarget } from '../cli/harness.js';
+import { fromRoot } from '../helpers/paths.js';
+import { start, type Running } from '../helpers/process.js';
+import { PYTHON, requirePythonPyro4 } from '../helpers/python.js';
 
 export interface Received {
   element: XmlElement;
+  /** Date.now() when it arrived. */
+  at: number;
   /** Shorthands: the element's attributes and its members' values by name. */
   attr(name: string): string | undefined;
   members: Map<string, string>;
@@ -15,6 +21,7 @@ export interface Received {
 
 const received = (element: XmlElement): Received => ({
   element,
+  at: Date.now(),
   attr: (name) => element.attributes.get(name),
   members: new Map(element.children.map((c) => [c.attributes.get('name') ?? '', c.text.trim()])),
 });
@@ -127,8 +134,8 @@ export interface IndiRun {
  * a network namespace); the tool's own -t bounds its wait, the timeout here the process.
  */
 export function indiTool(tool: 'indi_getprop' | 'indi_setprop' | 'indi_eval', args: string[], prefix: string[] = [], timeoutMs = 30_000): IndiRun {
-  const [command, ...rest] = [...prefix, tool, ...args] as [string, ...string[]];
-  const r = spawnSync(command, rest, { encoding: 'utf8', timeout: timeoutMs });
+  const argv = [...prefix, tool, ...args];
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: timeoutMs });
   if (r.error) throw r.error;
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -141,4 +148,24 @@ export function props(out: string): Map<string, string> {
     if (eq > 0) found.set(line.slice(0, eq), line.slice(eq + 1));
   }
   return found;
+}
+
+const PRELUDE = readFileSync(fromRoot('test', 'fixtures', 'service', 'client_prelude.py'), 'utf8');
+
+/**
+ * A Python Pyro4 client (the e2e prelude: proxy(), sim(), wait_for() ...) running in the
+ * background, as a rockit process would: `result` is its R once it ends.
+ */
+export function pythonChild(uri: string, body: string, prefix: string[] = []): { run: Running; result: Promise<Record<string, unknown>> } {
+  requirePythonPyro4();
+  const code = PRELUDE + '\n' + body + '\nprint("RESULT " + json.dumps(R), flush=True)\n';
+  const argv = [...prefix, PYTHON, '-u', '-c', code, uri];
+  const run = start(argv[0] as string, argv.slice(1), { lifetimeMs: 90_000 });
+  const result = run.exited.then(({ code: status }) => {
+    const line = run.stdout().split('\n').find((l) => l.startsWith('RESULT '));
+    if (status !== 0 || !line) throw new Error(`python client failed (${status}):\n${run.stdout()}\n${run.stderr()}`);
+    return JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;
+  });
+  result.catch(() => undefined);
+  return { run, result };
 }
