@@ -29,9 +29,10 @@ async function main(): Promise<void> {
     open: deviceOpener({ simulator }),
     log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
     moveTimeout: config.moveTimeout,
+    isControl: controlIpCheck(config.controlIps),
   });
   const daemon = new PyroDaemon({ host: config.daemon.host, port: config.daemon.port });
-  daemon.register(config.daemon.objectId, focuserObject(service, controlIpCheck(config.controlIps)));
+  daemon.register(config.daemon.objectId, focuserObject(service));
   const bound = await daemon.start();
   process.stdout.write(`Starting daemon PYRO:${config.daemon.objectId}@${bound.host}:${bound.port}\n`);
   const stop = (): void => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,10 +14,4 @@ export function packageRoot(from: string = import.meta.url): string | null {
     if (parent === dir) return null;
     dir = parent;
   }
-}
-
-/** The version in the installed package's package.json, or `unknown`. */
-export function packageVersion(from: string = import.meta.url): string {
-  const root = packageRoot(from);
-  return root === null ? 'unknown' : (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }

@@ -1,11 +1,14 @@
 import { loadConfig, loadPhoneBook, type FocusdConfig } from '../config/index.js';
 import {
+  chooseLogFormat,
   chooseLogTarget,
   createFocusdLog,
   LogForwarder,
+  parseLogLevel,
   pyroLogSender,
   type FocusdLog,
 } from '../logging/index.js';
+import { VERSION } from '../generated/version.js';
 import { simSocketUsbBackend } from '../hardware/index.js';
 import { PyroDaemon } from '../pyro/index.js';
 import { deviceOpener } from './atlas-device.js';
@@ -33,11 +36,7 @@ export interface FocusdOptions {
   serial?: string;
   /** Also serve the focuser over INDI (`--indi`). */
   indi?: IndiOptions;
-  /** focusd's version, for INDI's DRIVER_INFO. */
-  version?: string;
   env?: NodeJS.ProcessEnv;
-  /** Where the human "Starting daemon" / "Exiting daemon" lines go (stdout). */
-  announce?: (line: string) => void;
 }
 
 export interface RunningFocusd {
@@ -59,7 +58,8 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw new UsageError('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
   }
   const env = options.env ?? process.env;
-  const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));
+  const logFormat = chooseLogFormat(env);
+  const logLevel = parseLogLevel(env.FOCUSD_LOG_LEVEL ?? 'info');
   const book = loadPhoneBook(env);
   const config = loadConfig(options.configPath, book);
   const { host, port, objectId } = config.daemon;
@@ -80,13 +80,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         table: config.logName,
         send: sender.send,
         onFailure: (reason, level, message) =>
-          log?.local.warn({ forward_to: target?.uri, level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
+          log?.local.warn({ forward_to: target?.uri, forward_level: level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
       })
     : null;
-  log = createFocusdLog({ logName: config.logName, forwarder });
+  log = createFocusdLog({ logName: config.logName, forwarder, format: logFormat, level: logLevel });
   const focusdLog = log;
   focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
 
+  const isControl = controlIpCheck(config.controlIps);
   const external = options.simulate && options.simulatorSocket !== undefined;
   const simulator = options.simulate && !external ? createSimulator(env) : null;
   const service = new FocuserService({
@@ -101,13 +102,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
       error: (m) => focusdLog.error(m),
     },
     moveTimeout: config.moveTimeout,
+    isControl,
+    audit: focusdLog.local.child({ component: 'audit' }),
   });
 
-  const isControl = controlIpCheck(config.controlIps);
   // Wire-level trouble (bad frames, refused handshakes, dropped clients) goes to the journal only,
   // never to the observatory log: it is about a client, not the focuser.
   const daemon = new PyroDaemon({ host, port, logger: focusdLog.local.child({ component: 'pyro' }) });
-  daemon.register(objectId, focuserObject(service, isControl));
+  daemon.register(objectId, focuserObject(service));
   if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
   let bound: { host: string; port: number };
   try {
@@ -128,9 +130,8 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         port: indiPort,
         deviceName,
         service,
-        canControl: (address) => config.controlIps.includes(address),
         moveTimeoutMs: Math.round(config.moveTimeout * 1000),
-        driverVersion: options.version ?? 'unknown',
+        driverVersion: VERSION,
         logger: focusdLog.local.child({ component: 'indi' }),
       });
     } catch (e) {
@@ -141,9 +142,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
       throw explainBindFailure(e, indiHost, indiPort, 'INDI (--indi)');
     }
   }
-  announce(`Starting daemon ${uri}`);
-  if (indi) announce(`Serving INDI device "${options.indi?.deviceName}" on ${indi.host}:${indi.port}`);
-  focusdLog.local.info({ uri, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file }, 'focusd started');
+  // The start and exit lines are written whatever the level, as upstream prints them: people and
+  // tools wait for "Starting daemon" to learn the URI.
+  const announce = focusdLog.local.child({}, { level: 'info' });
+  announce.info(
+    { version: VERSION, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file },
+    `Starting daemon ${uri}`,
+  );
+  if (indi) announce.info({ indi: `${indi.host}:${indi.port}`, device: options.indi?.deviceName }, `Serving INDI device "${options.indi?.deviceName}" on ${indi.host}:${indi.port}`);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -158,7 +164,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         await daemon.close();
         await forwarder?.close(1000);
         sender?.close();
-        announce(`Exiting daemon ${uri}`);
+        announce.info({}, `Exiting daemon ${uri}`);
       })();
       return stopping;
     },

@@ -10,7 +10,7 @@ import {
   type TextVector,
   type WriteRequest,
 } from '../indi/index.js';
-import { CommandStatus } from '../machines/index.js';
+import { CommandStatus, type Caller } from '../machines/index.js';
 import type { FocuserService, StatusReport } from './focuser-service.js';
 
 /**
@@ -26,18 +26,10 @@ import type { FocuserService, StatusReport } from './focuser-service.js';
  */
 export const DEFAULT_INDI_DEVICE = 'FLI Atlas';
 
-/** Who asked, as the service's commands take it for the audit log and failure reasons. */
-export interface Caller {
-  protocol: 'pyro' | 'indi';
-  address: string;
-}
-
 export interface IndiFocuserOptions {
   service: FocuserService;
   deviceName: string;
-  /** True when a client at this address may command the focuser (the config's control_machines). */
-  canControl(address: string): boolean;
-  /** The config's move_timeout in ms. */
+  /** The config's move_timeout in ms (the position properties' timeout hint). */
   moveTimeoutMs: number;
   driverVersion: string;
 }
@@ -58,10 +50,6 @@ interface Motion {
   startedAt: number;
   /** Started by an INDI relative move: REL_FOCUS_POSITION follows it too. */
   relative: boolean;
-  /** The address of the INDI client whose abort stopped it. */
-  abortedBy: string | null;
-  /** report_status's last_error when it started: a new one says why it ended early. */
-  lastErrorBefore: unknown;
 }
 
 const numberOf = (report: Readonly<StatusReport>, key: string): number => {
@@ -111,20 +99,6 @@ export class IndiFocuser {
     this.subscription.unsubscribe();
   }
 
-  /**
-   * The service's commands as INDI calls them. When the service takes a `caller` (issue 17's
-   * audit trail and failure reasons), each line passes `caller` on.
-   */
-  private commands(_caller: Caller) {
-    const s = this.service;
-    return {
-      initialize: () => s.initialize(),
-      shutdown: () => s.shutdown(),
-      setFocus: (steps: number) => s.setFocus(steps, false),
-      stop: () => s.stop(),
-    };
-  }
-
   // ---- what the service's state looks like on INDI ------------------------------------------------
 
   private sync(): void {
@@ -167,8 +141,6 @@ export class IndiFocuser {
         target,
         startedAt: Date.now(),
         relative: this.pendingRelative,
-        abortedBy: null,
-        lastErrorBefore: report.last_error,
       };
       this.pendingRelative = false;
       if (this.motion.relative) this.device.update('REL_FOCUS_POSITION', { state: 'Busy' });
@@ -194,37 +166,21 @@ export class IndiFocuser {
     }
   }
 
+  /**
+   * Ok at the target; otherwise the service's reason (report_status's last_error, the same text
+   * rockit's `focus` prints): Idle after a stop (INDI abort or rockit's stop(), as INDI's focuser
+   * interface leaves a property after an abort), Alert after a timeout.
+   */
   private endMotion(motion: Motion, position: number, report: Readonly<StatusReport>): void {
-    let state: PropertyState;
-    let message: string | undefined;
-    if (motion.abortedBy !== null) {
-      state = 'Idle';
-      message = `Stopped at ${position} steps by INDI abort from ${motion.abortedBy}`;
-    } else if (position === motion.target) {
-      state = 'Ok';
-      message = motion.kind === 'home' ? `Homed at ${position} steps` : undefined;
-    } else {
-      const reason = this.earlyEndReason(motion, position, report);
-      state = reason.alert ? 'Alert' : 'Idle';
-      message = reason.text;
+    let state: PropertyState = 'Ok';
+    let message: string | undefined = motion.kind === 'home' ? `Homed at ${position} steps` : undefined;
+    if (position !== motion.target) {
+      const reason = typeof report.last_error === 'string' ? report.last_error : `${motion.kind === 'home' ? 'Homing' : 'Move'} ended at ${position} steps (target ${motion.target})`;
+      state = / stopped by /.test(reason) ? 'Idle' : 'Alert';
+      message = reason;
     }
     this.device.update('ABS_FOCUS_POSITION', { state, values: { FOCUS_ABSOLUTE_POSITION: position } }, message);
     if (motion.relative) this.device.update('REL_FOCUS_POSITION', { state });
-  }
-
-  /**
-   * Why a move ended before its target while the focuser stayed connected: a stop (Idle, as an
-   * abort) or move_timeout (Alert). A new last_error names it; otherwise a move that lasted
-   * move_timeout timed out, and anything shorter was stopped.
-   */
-  private earlyEndReason(motion: Motion, position: number, report: Readonly<StatusReport>): { alert: boolean; text: string } {
-    const lastError = report.last_error;
-    if (typeof lastError === 'string' && lastError !== motion.lastErrorBefore) return { alert: !/stopped/i.test(lastError), text: lastError };
-    const what = motion.kind === 'home' ? 'Homing' : 'Move';
-    if (Date.now() - motion.startedAt >= this.options.moveTimeoutMs) {
-      return { alert: true, text: `${what} timed out after ${this.options.moveTimeoutMs / 1000} s at ${position} steps (target ${motion.target}); motor halted` };
-    }
-    return { alert: false, text: `${what} stopped at ${position} steps before reaching ${motion.target} (stopped by a client)` };
   }
 
   private connectionVector(): SwitchVector {
@@ -327,7 +283,8 @@ export class IndiFocuser {
 
   /** A client's checked write (the INDI server has checked names, types and ranges). */
   onWrite(request: WriteRequest, client: IndiClient): void {
-    if (!this.options.canControl(client.address)) {
+    const caller: Caller = { protocol: 'indi', address: client.address };
+    if (this.service.admit(caller, `INDI ${request.name}`) !== null) {
       this.device.update(
         request.name,
         { state: 'Alert' },
@@ -335,7 +292,6 @@ export class IndiFocuser {
       );
       return;
     }
-    const caller: Caller = { protocol: 'indi', address: client.address };
     switch (request.name) {
       case 'CONNECTION':
         if (request.type === 'Switch') this.connection(request.values.get('CONNECT') === true, caller);
@@ -361,10 +317,9 @@ export class IndiFocuser {
   }
 
   private connection(connect: boolean, caller: Caller): void {
-    const commands = this.commands(caller);
     if (connect) {
       if (this.connected) return this.device.update('CONNECTION', { state: 'Ok' }, 'Already connected');
-      void commands.initialize().then((code) => {
+      void this.service.initialize(caller).then((code) => {
         const why = this.refusal(code, 'connect');
         if (why === null) return;
         this.connectionAlert = why;
@@ -372,7 +327,7 @@ export class IndiFocuser {
       });
       return;
     }
-    void commands.shutdown().then((code) => {
+    void this.service.shutdown(caller).then((code) => {
       if (code === CommandStatus.NotConnected) {
         this.connectionAlert = null;
         this.device.update('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
@@ -401,13 +356,13 @@ export class IndiFocuser {
       this.device.update(property, { state: 'Alert' }, `Requested position ${target} is outside the focuser's range 0 to ${extent}`);
       return;
     }
-    const early = this.service.precheckMove();
+    const early = this.service.checkMove(caller);
     if (early !== null) {
       this.device.update(property, { state: 'Alert' }, this.refusal(early, 'move') ?? 'Move refused');
       return;
     }
     this.pendingRelative = property === 'REL_FOCUS_POSITION';
-    const result = this.commands(caller).setFocus(target);
+    const result = this.service.setFocus(target, false, caller);
     this.pendingRelative = false;
     void result.then((code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.
@@ -417,8 +372,7 @@ export class IndiFocuser {
   }
 
   private abort(caller: Caller): void {
-    if (this.motion !== null) this.motion.abortedBy = caller.address;
-    void this.commands(caller).stop().then((code) => {
+    void this.service.stop(caller).then((code) => {
       if (code !== CommandStatus.Succeeded) {
         this.device.update('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
         return;

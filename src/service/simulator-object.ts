@@ -22,7 +22,7 @@ export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): E
   const control =
     (run: (args: Record<string, PyValue>) => void) =>
     (args: Record<string, PyValue>, ctx: CallContext): number => {
-      if (!isControl(ctx)) return CommandStatus.InvalidControlIP;
+      if (!isControl(ctx.clientHost)) return CommandStatus.InvalidControlIP;
       run(args);
       return CommandStatus.Succeeded;
     };

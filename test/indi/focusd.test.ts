@@ -140,7 +140,7 @@ R['status'] = proxy().report_status()
     const stoppedAt = (r.status as Record<string, unknown>).current_steps as number;
     assert.ok(stoppedAt > 5000 && stoppedAt < 90000, String(stoppedAt));
     const idle = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') === 'Idle', 'ABS Idle', 10_000, refusedFrom);
-    assert.equal(idle.attr('message'), `Stopped at ${stoppedAt} steps by INDI abort from 127.0.0.1`);
+    assert.equal(idle.attr('message'), `Move stopped by INDI abort from 127.0.0.1 at ${stoppedAt} steps (target 90000)`);
     assert.equal(absPosition(idle), stoppedAt);
     await watch.waitFor((x) => isSet('FOCUS_ABORT_MOTION')(x) && x.attr('state') === 'Ok' && x.members.get('ABORT') === 'Off', 'ABORT Ok', 10_000, refusedFrom);
     assert.equal(get(ABS).get(ABS), String(stoppedAt));
@@ -159,7 +159,7 @@ R['status'] = proxy().report_status()
     const at = (r.status as Record<string, unknown>).current_steps as number;
     const idle = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') === 'Idle', 'ABS Idle', 10_000, from);
     assert.equal(absPosition(idle), at);
-    assert.match(idle.attr('message') ?? '', new RegExp(`^Move stopped at ${at} steps before reaching 1000`));
+    assert.equal(idle.attr('message'), `Move stopped by stop() from 127.0.0.1 at ${at} steps (target 1000)`);
     assert.ok(at > 1000, String(at));
     const status = await runFocus(['status'], t.env);
     assert.match(status.stdout, new RegExp(`^Focuser is IDLE \\(${String(at).padStart(6, '0')} steps\\)`));

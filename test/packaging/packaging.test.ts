@@ -174,6 +174,9 @@ describe('RPM packages', () => {
         const help = run(join(root, 'usr/bin', bin), ['--help'], { env });
         assert.equal(help.code, 0, `${bin}: ${help.stderr}`);
         assert.match(help.stdout, /^Usage: /m, bin);
+        // The programs say the version rpm -q says: the one stamped at build time.
+        const version = run(join(root, 'usr/bin', bin), ['--version'], { env });
+        assert.deepEqual([version.code, version.stdout], [0, '20260101000000\n'], `${bin} --version`);
       }
     } finally {
       rmSync(beside);

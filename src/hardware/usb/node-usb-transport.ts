@@ -84,13 +84,8 @@ export interface FindFocuserOptions {
   backend?: UsbBackend;
 }
 
-/**
- * Finds an FLI focuser (USB 0f18:0006): the first one, or the one with `serialNumber`. No USB bus,
- * no focuser, or no focuser with that serial number is a `DeviceNotFoundError` saying which.
- * The transport is returned unopened.
- */
-export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<NodeUsbTransport> {
-  const backend = options.backend ?? (await nodeUsbBackend());
+/** The FLI focusers (USB 0f18:0006) on the bus; no bus at all, or none readable, is a `DeviceNotFoundError`. */
+export async function usbFocusers(backend: UsbBackend): Promise<UsbDeviceLike[]> {
   let devices: UsbDeviceLike[];
   try {
     devices = await backend.getDevices();
@@ -99,7 +94,17 @@ export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<
     if (/not found|no such file|ENOENT|errno 2\b/i.test(why)) throw new DeviceNotFoundError(`no FLI focuser found: this machine has no USB bus (${why})`, { cause: e });
     throw new DeviceNotFoundError(`no FLI focuser found: cannot list USB devices (${why})`, { cause: e });
   }
-  const focusers = devices.filter((d) => d.vendorId === FLI_VENDOR_ID && d.productId === FLI_FOCUSER_PRODUCT_ID);
+  return devices.filter((d) => d.vendorId === FLI_VENDOR_ID && d.productId === FLI_FOCUSER_PRODUCT_ID);
+}
+
+/**
+ * Finds an FLI focuser (USB 0f18:0006): the first one, or the one with `serialNumber`. No USB bus,
+ * no focuser, or no focuser with that serial number is a `DeviceNotFoundError` saying which.
+ * The transport is returned unopened.
+ */
+export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<NodeUsbTransport> {
+  const backend = options.backend ?? (await nodeUsbBackend());
+  const focusers = await usbFocusers(backend);
   if (focusers.length === 0) throw new DeviceNotFoundError('no FLI focuser (USB 0f18:0006) is connected');
   const wanted = options.serialNumber;
   if (wanted === undefined) return new NodeUsbTransport(focusers[0]!, backend);
