@@ -57,7 +57,7 @@ const numberOf = (report: Readonly<StatusReport>, key: string): number => {
   return typeof value === 'number' ? value : 0;
 };
 
-export const firmwareText = (revision: number): string => `0x${revision.toString(16).padStart(4, '0')}`;
+const firmwareText = (revision: number): string => `0x${revision.toString(16).padStart(4, '0')}`;
 
 export class IndiFocuser {
   readonly device: IndiDevice;
