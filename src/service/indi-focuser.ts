@@ -47,7 +47,6 @@ const TEMPERATURE_MEMBERS = [
 interface Motion {
   kind: 'move' | 'home';
   target: number;
-  startedAt: number;
   /** Started by an INDI relative move: REL_FOCUS_POSITION follows it too. */
   relative: boolean;
 }
@@ -139,7 +138,6 @@ export class IndiFocuser {
       this.motion = {
         kind: state === 'homing' ? 'home' : 'move',
         target,
-        startedAt: Date.now(),
         relative: this.pendingRelative,
       };
       this.pendingRelative = false;

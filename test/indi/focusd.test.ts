@@ -215,6 +215,15 @@ R['move'] = proxy().set_focus(2500)
     await huge.closed;
     evalTrue(`"${ABS}"==2500`);
   });
+  test("rockit's home() shows on INDI: Busy while homing, Ok at 0", async () => {
+    const from = watch.received.length;
+    const r = await py(`R['home'] = proxy(timeout=60).home()`).result;
+    assert.equal(r.home, 0);
+    const busy = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') === 'Busy', 'ABS Busy', 5_000, from);
+    assert.equal(busy.attr('message'), 'Homing');
+    const ok = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') === 'Ok', 'ABS Ok', 10_000, from);
+    assert.deepEqual([absPosition(ok), ok.attr('message')], [0, 'Homed at 0 steps']);
+  });
 });
 
 describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
