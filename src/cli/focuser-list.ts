@@ -1,5 +1,4 @@
-import { createSimulator } from '../service/simulator-object.js';
-import { listFocusers, simSocketUsbBackend, type FocuserListing } from '../hardware/index.js';
+import { listFocusers, SimulatedAtlas, simSocketUsbBackend, type FocuserListing } from '../hardware/index.js';
 
 const hex = (n: number, width: number): string => `0x${n.toString(16).padStart(width, '0')}`;
 
@@ -26,7 +25,7 @@ export async function printFocusers(options: { simulate: boolean; simulatorSocke
       options.simulatorSocket !== undefined
         ? { usbBackend: simSocketUsbBackend(options.simulatorSocket) }
         : options.simulate
-          ? { simulator: createSimulator(process.env) }
+          ? { simulator: new SimulatedAtlas() }
           : {},
     );
   } catch (e) {

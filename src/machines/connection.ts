@@ -1,13 +1,5 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup, type SnapshotFrom } from 'xstate';
-import {
-  NoFocuserError,
-  RESTING,
-  serialized,
-  type DeviceStatus,
-  type FocuserDevice,
-  type FocuserFacts,
-  type OpenDevice,
-} from './device.js';
+import { NoFocuserError, RESTING, serialized, type DeviceStatus, type FocuserDevice, type FocuserFacts, type OpenDevice } from './device.js';
 import { motionMachine, type MotionOutput, type MotionProgressEvent } from './motion.js';
 import { CommandStatus, FocuserStatus, stopperName, type Caller, type MachineLog, type Reply } from './status.js';
 
@@ -89,8 +81,9 @@ function connected(context: ConnectionContext): FocuserDevice {
   return context.device;
 }
 
-/** Why a motion that was stopped or timed out failed, and how loud that is. */
-function interrupted(context: ConnectionContext, output: MotionOutput): { level: keyof MachineLog; message: string } {
+/** Why a motion that did not arrive failed, and how loud that is. */
+function motionFailure(context: ConnectionContext, output: MotionOutput): { level: keyof MachineLog; message: string } {
+  if (output.outcome === 'fault') return { level: 'error', message: `Focuser fault during ${context.motion === 'home' ? 'homing' : 'move'}: ${describe(output.error)}` };
   const what = context.motion === 'home' ? 'Homing' : 'Move';
   const where = `at ${output.position} steps (target ${context.target})`;
   if (output.outcome === 'timeout') return { level: 'warning', message: `${what} timed out after ${context.moveTimeoutMs / 1000} s ${where}; motor halted` };
@@ -102,6 +95,12 @@ const answerWith = (code: CommandStatus) => ({
   type: 'answer' as const,
   params: ({ event }: { event: { reply: Reply } }) => ({ reply: event.reply, code }),
 });
+/** Logs `<what>: <the error>` as an error and keeps it as the last failure. */
+const failedWith = (what: string) => ({
+  type: 'fail' as const,
+  params: ({ event }: { event: { error: unknown } }) => ({ level: 'error' as const, message: `${what}: ${describe(event.error)}` }),
+});
+const settleWith = (code: CommandStatus) => ({ type: 'settle' as const, params: { code } });
 const holdReply = { type: 'holdReply' as const, params: ({ event }: { event: { reply: Reply } }) => ({ reply: event.reply }) };
 const queueStop = { type: 'queueStop' as const, params: ({ event }: { event: { reply: Reply; caller: Caller } }) => event };
 
@@ -235,22 +234,17 @@ export const connectionMachine = setup({
             src: 'openDevice',
             input: ({ context }) => context.open,
             onDone: { target: 'settling', actions: assign(({ event }) => ({ device: event.output, facts: event.output.facts })) },
-            onError: {
-              target: '#connection.disabled',
-              actions: [
-                {
-                  type: 'fail',
-                  params: ({ event }) =>
-                    event.error instanceof NoFocuserError
-                      ? { level: 'warning' as const, message: `Focuser not found: ${describe(event.error)}` }
-                      : { level: 'error' as const, message: `Failed to initialize focuser: ${describe(event.error)}` },
-                },
-                {
-                  type: 'settle',
-                  params: ({ event }) => ({ code: event.error instanceof NoFocuserError ? CommandStatus.DeviceNotFound : CommandStatus.Failed }),
-                },
-              ],
-            },
+            onError: [
+              {
+                guard: { type: 'noFocuser', params: ({ event }) => ({ error: event.error }) },
+                target: '#connection.disabled',
+                actions: [
+                  { type: 'fail', params: ({ event }) => ({ level: 'warning' as const, message: `Focuser not found: ${describe(event.error)}` }) },
+                  settleWith(CommandStatus.DeviceNotFound),
+                ],
+              },
+              { target: '#connection.disabled', actions: [failedWith('Failed to initialize focuser'), settleWith(CommandStatus.Failed)] },
+            ],
           },
         },
         settling: { after: { SETTLE: 'reading' } },
@@ -266,16 +260,10 @@ export const connectionMachine = setup({
                 assign({ homed: false }),
                 'clearError',
                 { type: 'info', params: 'Focuser initialized' },
-                { type: 'settle', params: { code: CommandStatus.Succeeded } },
+                settleWith(CommandStatus.Succeeded),
               ],
             },
-            onError: {
-              target: '#connection.fault',
-              actions: [
-                { type: 'fail', params: ({ event }) => ({ level: 'error' as const, message: `Failed to initialize focuser: ${describe(event.error)}` }) },
-                { type: 'settle', params: { code: CommandStatus.Failed } },
-              ],
-            },
+            onError: { target: '#connection.fault', actions: [failedWith('Failed to initialize focuser'), settleWith(CommandStatus.Failed)] },
           },
         },
       },
@@ -304,10 +292,7 @@ export const connectionMachine = setup({
             src: 'readDevice',
             input: ({ context }) => connected(context),
             onDone: { target: 'waiting', actions: { type: 'applyReading', params: ({ event }) => event.output } },
-            onError: {
-              target: '#connection.fault',
-              actions: { type: 'fail', params: ({ event }) => ({ level: 'error' as const, message: `Focuser lost while idle: ${describe(event.error)}` }) },
-            },
+            onError: { target: '#connection.fault', actions: failedWith('Focuser lost while idle') },
           },
         },
       },
@@ -322,16 +307,10 @@ export const connectionMachine = setup({
           actions: [
             { type: 'applyReading', params: ({ event }) => event.output },
             { type: 'restAt', params: ({ event }) => event.output.position },
-            { type: 'settle', params: { code: CommandStatus.Succeeded } },
+            settleWith(CommandStatus.Succeeded),
           ],
         },
-        onError: {
-          target: 'fault',
-          actions: [
-            { type: 'fail', params: ({ event }) => ({ level: 'error' as const, message: `Focuser fault while stopping: ${describe(event.error)}` }) },
-            { type: 'settle', params: { code: CommandStatus.Failed } },
-          ],
-        },
+        onError: { target: 'fault', actions: [failedWith('Focuser fault while stopping'), settleWith(CommandStatus.Failed)] },
       },
     },
     moving: {
@@ -353,27 +332,18 @@ export const connectionMachine = setup({
           {
             guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'fault' as const }) },
             target: 'fault',
-            actions: [
-              {
-                type: 'fail',
-                params: ({ context, event }) => ({
-                  level: 'error' as const,
-                  message: `Focuser fault during ${context.motion === 'home' ? 'homing' : 'move'}: ${describe(event.output.error)}`,
-                }),
-              },
-              { type: 'settle', params: { code: CommandStatus.Failed } },
-            ],
+            actions: [{ type: 'fail', params: ({ context, event }) => motionFailure(context, event.output) }, settleWith(CommandStatus.Failed)],
           },
           {
             guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'arrived' as const }) },
             target: 'idle',
-            actions: [{ type: 'arrive', params: ({ event }) => event.output }, 'clearError', { type: 'settle', params: { code: CommandStatus.Succeeded } }],
+            actions: [{ type: 'arrive', params: ({ event }) => event.output }, 'clearError', settleWith(CommandStatus.Succeeded)],
           },
           {
             // Stopped or timed out: the motor is halted where it is.
             target: 'idle',
             actions: [
-              { type: 'fail', params: ({ context, event }) => interrupted(context, event.output) },
+              { type: 'fail', params: ({ context, event }) => motionFailure(context, event.output) },
               { type: 'restAt', params: ({ event }) => event.output.position },
               { type: 'settle', params: { code: CommandStatus.Failed, stopCode: CommandStatus.Succeeded } },
             ],
@@ -396,16 +366,9 @@ export const connectionMachine = setup({
         input: ({ context }) => context.device,
         onDone: {
           target: 'disabled',
-          actions: ['forgetDevice', 'clearError', { type: 'info', params: 'Focuser disconnected' }, { type: 'settle', params: { code: CommandStatus.Succeeded } }],
+          actions: ['forgetDevice', 'clearError', { type: 'info', params: 'Focuser disconnected' }, settleWith(CommandStatus.Succeeded)],
         },
-        onError: {
-          target: 'disabled',
-          actions: [
-            'forgetDevice',
-            { type: 'fail', params: ({ event }) => ({ level: 'error' as const, message: `Error closing focuser: ${describe(event.error)}` }) },
-            { type: 'settle', params: { code: CommandStatus.Succeeded } },
-          ],
-        },
+        onError: { target: 'disabled', actions: ['forgetDevice', failedWith('Error closing focuser'), settleWith(CommandStatus.Succeeded)] },
       },
     },
     stopped: { type: 'final' },

@@ -9,13 +9,13 @@ import {
   type FocusdLog,
 } from '../logging/index.js';
 import { VERSION } from '../generated/version.js';
-import { simSocketUsbBackend } from '../hardware/index.js';
+import { SimulatedAtlas, simSocketUsbBackend } from '../hardware/index.js';
 import { PyroDaemon } from '../pyro/index.js';
 import { deviceOpener } from './atlas-device.js';
 import { BindError, explainBindFailure, isLocalAddress } from './bind-address.js';
 import { controlIpCheck, focuserObject } from './focuser-object.js';
 import { FocuserService } from './focuser-service.js';
-import { createSimulator, simulatorObject } from './simulator-object.js';
+import { simulatorObject } from './simulator-object.js';
 import { startIndiFocuser, type IndiOptions, type RunningIndi } from './indi-focuser.js';
 
 /** Options that do not go together. */
@@ -89,7 +89,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
 
   const isControl = controlIpCheck(config.controlIps);
   const external = options.simulate && options.simulatorSocket !== undefined;
-  const simulator = options.simulate && !external ? createSimulator(env) : null;
+  const simulator = options.simulate && !external ? new SimulatedAtlas() : null;
   const service = new FocuserService({
     open: deviceOpener({
       simulator,

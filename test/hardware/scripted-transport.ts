@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DisconnectListener, UsbIdentity, UsbTransport } from '../../src/hardware/index.js';
+import type { UsbIdentity, UsbTransport } from '../../src/hardware/index.js';
 
 /** One expected exchange: the exact bytes written and the device's reply, as hex ("80 00"). */
 export interface Step {
@@ -43,9 +43,7 @@ export class ScriptedTransport implements UsbTransport {
   async close(): Promise<void> {
     this.closed++;
   }
-  onDisconnect(_listener: DisconnectListener): () => void {
-    return () => undefined;
-  }
+
 
   async exchange(write: Uint8Array, readLength: number, timeoutMs?: number): Promise<Buffer> {
     const step = this.steps.shift();

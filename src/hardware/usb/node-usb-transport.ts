@@ -12,7 +12,6 @@ import {
   FLI_BULK_ENDPOINT,
   FLI_FOCUSER_PRODUCT_ID,
   FLI_VENDOR_ID,
-  type DisconnectListener,
   type UsbIdentity,
   type UsbTransport,
 } from '../transport.js';
@@ -126,7 +125,6 @@ export class NodeUsbTransport implements UsbTransport {
   readonly identity: UsbIdentity;
   private state: State = 'new';
   private claimed = false;
-  private readonly listeners = new Set<DisconnectListener>();
   private readonly waiting = new Set<(error: Error) => void>();
   private unwatch: (() => void) | null = null;
 
@@ -198,11 +196,6 @@ export class NodeUsbTransport implements UsbTransport {
     await this.device.close().catch(() => undefined);
   }
 
-  onDisconnect(listener: DisconnectListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async exchange(write: Uint8Array, readLength: number, timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS): Promise<Buffer> {
     if (this.state === 'disconnected') throw new DeviceDisconnectedError();
     if (this.state !== 'open') throw new DeviceClosedError('the transport is not open');
@@ -270,7 +263,6 @@ export class NodeUsbTransport implements UsbTransport {
     this.unwatch = null;
     const error = new DeviceDisconnectedError();
     for (const fail of [...this.waiting]) fail(error);
-    for (const listener of [...this.listeners]) listener(error);
     // The handle is useless now; let the USB stack free it.
     this.claimed = false;
     void this.device.close().catch(() => undefined);
