@@ -23,6 +23,9 @@ export interface ConnectionHost {
   closed(connection: IndiConnection): void;
 }
 
+/** Properties one client may follow by name before it is made to follow all of them. */
+const MAX_FOLLOWED_NAMES = 256;
+
 /** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as the plain IPv4 address a control list names. */
 const plainAddress = (address: string | undefined): string => {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address ?? '');
@@ -176,6 +179,8 @@ export class IndiConnection {
         if (this.interest !== 'all') {
           if (this.interest === 'none') this.interest = new Set();
           this.interest.add(command.name);
+          // Names a client chose are kept only so far: past that it simply follows everything.
+          if (this.interest.size > MAX_FOLLOWED_NAMES) this.interest = 'all';
         }
         const vector = device.get(command.name);
         if (vector) this.send(defineXml(device.name, vector, timestamp));

@@ -101,6 +101,15 @@ describe('INDI server: what clients are sent', () => {
     assert.equal(silent.received.length, 0, 'a client that never asked got something');
   });
 
+  test('a client asking for endless property names ends up following everything, never a growing list', async () => {
+    const c = await r.open();
+    for (let i = 0; i < 300; i++) c.send(`<getProperties version="1.7" device="Test Focuser" name="P${i}"/>`);
+    await c.waitForMessage(/has no property P299 now/);
+    const from = c.received.length;
+    r.device.update('POS', { values: { STEPS: 301 } });
+    await c.waitFor((x) => x.element.name === 'setNumberVector' && x.members.get('STEPS') === '301', 'POS, never asked for by name', 5000, from);
+  });
+
   test('a valid write reaches the device with the client address; ping is answered; enableBLOB is accepted silently', async () => {
     const c = await r.open();
     c.send(GET + setPos(' 500 ') + '<enableBLOB device="Test Focuser">Also</enableBLOB><pingRequest uid="abc"/>');
