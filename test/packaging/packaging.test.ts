@@ -222,6 +222,8 @@ describe('RPM packages', () => {
         Group: 'focusd',
         SyslogIdentifier: 'focusd@%i',
         Environment: 'NODE_ENV=production',
+        // Per-instance options beyond upstream's config (FOCUSD_INDI): optional, so no file is needed.
+        EnvironmentFile: '-/etc/focusd/%i.env',
         NoNewPrivileges: 'yes',
         ProtectSystem: 'strict',
         ProtectHome: 'yes',
