@@ -16,6 +16,7 @@ import { BindError, explainBindFailure, isLocalAddress } from './bind-address.js
 import { controlIpCheck, focuserObject } from './focuser-object.js';
 import { FocuserService } from './focuser-service.js';
 import { simulatorObject } from './simulator-object.js';
+import { startIndiFocuser, type IndiOptions, type RunningIndi } from './indi-focuser.js';
 
 /** Options that do not go together. */
 export class UsageError extends Error {
@@ -33,6 +34,8 @@ export interface FocusdOptions {
   simulatorSocket?: string;
   /** Open the focuser with this serial number instead of the first one found. */
   serial?: string;
+  /** Also serve the focuser over INDI (`--indi`). */
+  indi?: IndiOptions;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -64,6 +67,9 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw new BindError(
       `cannot listen on ${host}:${port} for ${config.daemonName}: ${host} is not an address of this machine (check the phone book entry)`,
     );
+  }
+  if (options.indi && !isLocalAddress(options.indi.host)) {
+    throw new BindError(`cannot listen on ${options.indi.host}:${options.indi.port} for INDI (--indi): ${options.indi.host} is not an address of this machine`);
   }
 
   const target = await chooseLogTarget(book, env);
@@ -115,6 +121,27 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw explainBindFailure(e, host, port, config.daemonName);
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
+  let indi: RunningIndi | null = null;
+  if (options.indi) {
+    const { host: indiHost, port: indiPort, deviceName } = options.indi;
+    try {
+      indi = await startIndiFocuser({
+        host: indiHost,
+        port: indiPort,
+        deviceName,
+        service,
+        moveTimeoutMs: Math.round(config.moveTimeout * 1000),
+        driverVersion: VERSION,
+        logger: focusdLog.local.child({ component: 'indi' }),
+      });
+    } catch (e) {
+      await service.terminate(1000);
+      await daemon.close();
+      await forwarder?.close(0);
+      sender?.close();
+      throw explainBindFailure(e, indiHost, indiPort, 'INDI (--indi)');
+    }
+  }
   // The start and exit lines are written whatever the level, as upstream prints them: people and
   // tools wait for "Starting daemon" to learn the URI.
   const announce = focusdLog.local.child({}, { level: 'info' });
@@ -122,6 +149,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     { version: VERSION, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file },
     `Starting daemon ${uri}`,
   );
+  if (indi) announce.info({ indi: `${indi.host}:${indi.port}`, device: options.indi?.deviceName }, `Serving INDI device "${options.indi?.deviceName}" on ${indi.host}:${indi.port}`);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -132,6 +160,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     stop() {
       stopping ??= (async () => {
         await service.terminate(5000);
+        await indi?.close();
         await daemon.close();
         await forwarder?.close(1000);
         sender?.close();

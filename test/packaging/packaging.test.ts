@@ -223,6 +223,8 @@ describe('RPM packages', () => {
         User: 'focusd',
         Group: 'focusd',
         SyslogIdentifier: 'focusd@%i',
+        // Per-instance options beyond upstream's config (FOCUSD_INDI): optional, so no file is needed.
+        EnvironmentFile: '-/etc/focusd/%i.env',
         NoNewPrivileges: 'yes',
         ProtectSystem: 'strict',
         ProtectHome: 'yes',
