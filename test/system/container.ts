@@ -64,6 +64,8 @@ export function run(command: string, args: string[], options: { timeoutMs: numbe
         reject(new Error(`${command} ${args.join(' ')}: no end within ${options.timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
       } else resolve({ code, signal, stdout, stderr, ms });
     });
+    // A command that exits before reading its stdin closes the pipe: that EPIPE is not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
