@@ -130,7 +130,15 @@ export class IndiConnection {
         }
         return;
       }
-      this.handle(this.queue.shift() as XmlElement);
+      const element = this.queue.shift() as XmlElement;
+      try {
+        this.handle(element);
+      } catch (e) {
+        // Only a bug can get here; it costs this client its connection, never the server.
+        this.log('error', { err: e instanceof Error ? (e.stack ?? e.message) : String(e), command: element.name }, 'internal error while handling an INDI command');
+        this.drop('internal error');
+        return;
+      }
     }
     if (this.failure && !this.closed && this.queue.length === 0) {
       const error = this.failure;

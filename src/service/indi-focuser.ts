@@ -32,7 +32,11 @@ export interface IndiFocuserOptions {
   /** The config's move_timeout in ms (the position properties' timeout hint). */
   moveTimeoutMs: number;
   driverVersion: string;
+  /** Where a failure inside the adapter is logged (it never reaches the process). */
+  logger?: IndiLogger | undefined;
 }
+
+const silent: IndiLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const MAIN = 'Main Control';
 const CONNECTED_STATES = new Set(['idle', 'moving', 'homing', 'stopping']);
@@ -69,9 +73,11 @@ export class IndiFocuser {
   private connectionAlert: string | null = null;
   private lastState = '';
   private readonly subscription: { unsubscribe(): void };
+  private readonly logger: IndiLogger;
 
   constructor(private readonly options: IndiFocuserOptions) {
     this.service = options.service;
+    this.logger = options.logger ?? silent;
     this.device = new IndiDevice(options.deviceName);
     this.device.define(this.connectionVector());
     this.device.define({
@@ -90,12 +96,39 @@ export class IndiFocuser {
         { name: 'DRIVER_INTERFACE', label: 'Interface', value: '8' },
       ],
     });
-    this.subscription = this.service.actor.subscribe(() => this.sync());
+    this.subscription = this.service.actor.subscribe(() => this.guarded('following the focuser', () => this.sync()));
     this.sync();
   }
 
   close(): void {
     this.subscription.unsubscribe();
+  }
+
+  /**
+   * Updates a property if it exists now. Commands answer later, and by then a fault or a disconnect
+   * may have deleted the property the answer was for: there is nothing left to show it on (the
+   * fault itself shows on CONNECTION).
+   */
+  private show(name: string, change: Parameters<IndiDevice['update']>[1], message?: string): void {
+    if (this.device.has(name)) this.device.update(name, change, message);
+  }
+
+  /** Runs `work`; an exception in it is a bug, logged with its stack, and never reaches the process. */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      this.internalError(what, e);
+    }
+  }
+
+  /** `then` on a command's result, with any failure in it logged (see `guarded`). */
+  private afterCommand(result: Promise<CommandStatus>, what: string, then: (code: CommandStatus) => void): void {
+    result.then(then).catch((e: unknown) => this.internalError(what, e));
+  }
+
+  private internalError(what: string, e: unknown): void {
+    this.logger.error({ err: e instanceof Error ? (e.stack ?? e.message) : String(e) }, `INDI: internal error while ${what}`);
   }
 
   // ---- what the service's state looks like on INDI ------------------------------------------------
@@ -316,23 +349,23 @@ export class IndiFocuser {
 
   private connection(connect: boolean, caller: Caller): void {
     if (connect) {
-      if (this.connected) return this.device.update('CONNECTION', { state: 'Ok' }, 'Already connected');
-      void this.service.initialize(caller).then((code) => {
+      if (this.connected) return this.show('CONNECTION', { state: 'Ok' }, 'Already connected');
+      this.afterCommand(this.service.initialize(caller), 'answering CONNECT', (code) => {
         const why = this.refusal(code, 'connect');
         if (why === null) return;
         this.connectionAlert = why;
-        this.device.update('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+        this.show('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
       });
       return;
     }
-    void this.service.shutdown(caller).then((code) => {
+    this.afterCommand(this.service.shutdown(caller), 'answering DISCONNECT', (code) => {
       if (code === CommandStatus.NotConnected) {
         this.connectionAlert = null;
-        this.device.update('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
+        this.show('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
         return;
       }
       const why = this.refusal(code, 'disconnect');
-      if (why !== null) this.device.update('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+      if (why !== null) this.show('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
     });
   }
 
@@ -362,24 +395,24 @@ export class IndiFocuser {
     this.pendingRelative = property === 'REL_FOCUS_POSITION';
     const result = this.service.setFocus(target, false, caller);
     this.pendingRelative = false;
-    void result.then((code) => {
+    this.afterCommand(result, `answering ${property}`, (code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.
       if (code === CommandStatus.Succeeded || code === CommandStatus.Failed) return;
-      this.device.update(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
+      this.show(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
     });
   }
 
   private abort(caller: Caller): void {
-    void this.service.stop(caller).then((code) => {
+    this.afterCommand(this.service.stop(caller), 'answering FOCUS_ABORT_MOTION', (code) => {
       if (code !== CommandStatus.Succeeded) {
-        this.device.update('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
+        this.show('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
         return;
       }
       for (const name of ['ABS_FOCUS_POSITION', 'REL_FOCUS_POSITION']) {
         const vector = this.device.get(name);
-        if (vector && vector.state !== 'Idle') this.device.update(name, { state: 'Idle' });
+        if (vector && vector.state !== 'Idle') this.show(name, { state: 'Idle' });
       }
-      this.device.update('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
+      this.show('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
     });
   }
 

@@ -265,6 +265,63 @@ describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
   });
 });
 
+describe('focusd --indi: an abort whose stop ends in a fault', { timeout: 120_000 }, () => {
+  let t: Awaited<ReturnType<typeof startWithIndi>>;
+  let watch: RawClient;
+  before(async () => {
+    t = await startWithIndi({ moveTimeout: 60 });
+    watch = await RawClient.open(t.indiPort);
+    watch.send('<getProperties version="1.7"/>');
+    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
+    await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
+  });
+  after(async () => {
+    watch?.close();
+    await t?.proc.stop();
+  });
+
+  test('the focuser is unplugged while an INDI abort is stopping a move: focusd keeps serving Pyro and INDI, CONNECTION shows the fault', async () => {
+    const from = watch.received.length;
+    watch.send(`<newNumberVector device="${DEV}" name="ABS_FOCUS_POSITION"><oneNumber name="FOCUS_ABSOLUTE_POSITION">90000</oneNumber></newNumberVector>`);
+    await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Busy', 'ABS Busy', 10_000, from);
+    // Each reply takes 400 ms, so the stop the abort queues is still talking to the focuser when
+    // it is unplugged 300 ms later: the stop ends in a fault. The abort goes from the same script
+    // so that nothing slower than a socket write comes between the three.
+    await pythonChild(
+      t.uri,
+      `
+s = sim()
+s.slow_reply(400)
+c = socket.create_connection(('127.0.0.1', ${t.indiPort}))
+c.sendall(b'<newSwitchVector device="${DEV}" name="FOCUS_ABORT_MOTION"><oneSwitch name="ABORT">On</oneSwitch></newSwitchVector>')
+s.unplug_after(300)
+time.sleep(1.5)
+c.close()
+`,
+    ).result;
+    const connection = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.match(connection.attr('message') ?? '', /^Focuser fault (during move|while stopping): /);
+    assert.ok(watch.received.slice(from).some((r) => r.element.name === 'delProperty' && r.attr('name') === 'FOCUS_ABORT_MOTION'), 'FOCUS_ABORT_MOTION deleted');
+    const r = await pythonChild(t.uri, `R['s'] = proxy().report_status()`).result.catch((e: unknown) => {
+      throw new Error(`Pyro did not answer (${String(e).split('\n').at(-2)}); focusd's stderr ends: ${t.proc.stderr().slice(-600)}`);
+    });
+    const status = r.s as Record<string, unknown>;
+    assert.equal(status.status, 0);
+    assert.match(String(status.last_error), /^Focuser fault/);
+    assert.equal(t.proc.child.exitCode, null, `focusd exited: ${t.proc.stderr().slice(-600)}`);
+    // The case at hand: the abort's stop was queued and answered Failed by the fault.
+    assert.match(t.proc.stdout(), /stop\(\) from 127\.0\.0\.1 \(indi\): failed: Focuser fault/);
+    // INDI still serves: a new client is answered.
+    const after = await RawClient.open(t.indiPort);
+    try {
+      after.send('<getProperties version="1.7"/>');
+      await after.waitFor((x) => x.attr('name') === 'CONNECTION', 'CONNECTION defined');
+    } finally {
+      after.close();
+    }
+  });
+});
+
 describe('focusd --indi: the option', { timeout: 60_000 }, () => {
   const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
     const { config, env: base } = scratchSetup();

@@ -36,7 +36,11 @@ async function rig(limits: Partial<IndiLimits> = {}): Promise<Rig> {
     host: '127.0.0.1',
     port: 0,
     device,
-    onWrite: (request, client) => writes.push({ request, client }),
+    onWrite: (request, client) => {
+      // A device that fails on one value: the server must survive its handler's bugs.
+      if (request.type === 'Number' && request.values.get('STEPS') === 666) throw new Error('the handler failed');
+      writes.push({ request, client });
+    },
     limits,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   });
@@ -195,6 +199,20 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
       await watcherStillServed(what);
     });
   }
+
+  test('a command whose handler throws costs that client its connection, never the server', async () => {
+    const c = await r.open();
+    c.send(GET);
+    await c.waitFor((x) => x.attr('name') === 'NOTE', 'the definitions');
+    c.send(setPos('666') + setPos('667'));
+    await c.waitClosed();
+    assert.ok(r.warnings.some((w) => /internal error while handling an INDI command/.test(w) && /the handler failed/.test(w)), r.warnings.join('\n'));
+    assert.equal(r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 667), false, 'a command after the failure was carried out');
+    await watcherStillServed('after a handler failed');
+    const next = await r.open();
+    next.send(setPos('668'));
+    await eventually(() => r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 668), 5000, 'a new client served');
+  });
 
   test('commands before the bad XML in the same chunk are still carried out', async () => {
     const c = await r.open();
