@@ -4,6 +4,7 @@ import { IndiAddressError, parseIndiAddress } from '../indi/index.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
 import { DEFAULT_INDI_DEVICE } from '../service/indi-focuser.js';
 import { printFocusers } from './focuser-list.js';
+import { installLastResort } from './last-resort.js';
 import { parseOrExit, usageError } from './usage.js';
 
 /**
@@ -63,6 +64,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`focusd: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   }
+
+  installLastResort(process, { log: running.log.local, stop: () => running.stop(), exit: (code) => process.exit(code) });
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
