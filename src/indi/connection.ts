@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { normaliseAddress, type NetLogger } from '../net/index.js';
 import { CommandError, decodeCommand, shownName, type ClientCommand } from './commands.js';
 import { checkWrite, type DeviceEvent, type IndiClient, type IndiDevice, type WriteRequest } from './device.js';
 import type { IndiLimits } from './limits.js';
@@ -7,12 +8,7 @@ import { XmlStreamReader, type XmlElement, type XmlStreamError } from './xml-rea
 import { openTag } from './xml-writer.js';
 
 /** The server's log: pino's method shape, so a pino logger can be passed straight in. */
-export interface IndiLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+export type IndiLogger = NetLogger;
 
 export interface ConnectionHost {
   readonly limits: IndiLimits;
@@ -25,12 +21,6 @@ export interface ConnectionHost {
 
 /** Properties one client may follow by name before it is made to follow all of them. */
 const MAX_FOLLOWED_NAMES = 256;
-
-/** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as the plain IPv4 address a control list names. */
-const plainAddress = (address: string | undefined): string => {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address ?? '');
-  return mapped ? (mapped[1] as string) : (address ?? '');
-};
 
 /**
  * One INDI client (or an indiserver chaining us): reads its commands as they arrive, answers
@@ -55,7 +45,7 @@ export class IndiConnection {
     private readonly host: ConnectionHost,
     deniedReason: string | null,
   ) {
-    this.client = { id, address: plainAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
+    this.client = { id, address: normaliseAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     this.reader = new XmlStreamReader({
       maxElementBytes: host.limits.maxElementBytes,
       maxDepth: host.limits.maxDepth,

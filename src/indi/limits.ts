@@ -1,3 +1,5 @@
+import { resolveLimits } from '../net/index.js';
+
 /** Protective limits of the INDI server; each has a safe default and can be set per server. */
 export interface IndiLimits {
   /** Bytes of one top-level element a client sends (INDI commands are a few hundred bytes). */
@@ -27,9 +29,5 @@ export const DEFAULT_INDI_LIMITS: IndiLimits = {
 };
 
 export function resolveIndiLimits(given: Partial<IndiLimits> | undefined): IndiLimits {
-  const limits = { ...DEFAULT_INDI_LIMITS, ...given };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`INDI limit ${name} must be a non-negative number, not ${String(value)}`);
-  }
-  return limits;
+  return resolveLimits(DEFAULT_INDI_LIMITS, given, 'INDI');
 }

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { silentLogger } from '../net/index.js';
 import { IndiConnection, type ConnectionHost, type IndiLogger } from './connection.js';
 import type { DeviceEvent, IndiClient, IndiDevice, WriteRequest } from './device.js';
 import { resolveIndiLimits, type IndiLimits } from './limits.js';
@@ -15,8 +16,6 @@ export interface IndiServerOptions {
   logger?: IndiLogger | undefined;
 }
 
-const silent: IndiLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
 /**
  * An INDI server (protocol 1.7, XML over TCP) for one device. Clients and an indiserver that
  * chains it as a remote driver (`indiserver "Device@host:port"`) are served alike.
@@ -32,7 +31,7 @@ export class IndiServer implements ConnectionHost {
 
   constructor(private readonly options: IndiServerOptions) {
     this.limits = resolveIndiLimits(options.limits);
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.device = options.device;
   }
 

@@ -11,6 +11,7 @@ import {
   type WriteRequest,
 } from '../indi/index.js';
 import { CommandStatus, type Caller } from '../machines/index.js';
+import { silentLogger } from '../net/index.js';
 import type { FocuserService, StatusReport } from './focuser-service.js';
 
 /**
@@ -35,8 +36,6 @@ export interface IndiFocuserOptions {
   /** Where a failure inside the adapter is logged (it never reaches the process). */
   logger?: IndiLogger | undefined;
 }
-
-const silent: IndiLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const MAIN = 'Main Control';
 const CONNECTED_STATES = new Set(['idle', 'moving', 'homing', 'stopping']);
@@ -77,7 +76,7 @@ export class IndiFocuser {
 
   constructor(private readonly options: IndiFocuserOptions) {
     this.service = options.service;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.device = new IndiDevice(options.deviceName);
     this.device.define(this.connectionVector());
     this.device.define({
