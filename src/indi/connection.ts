@@ -16,7 +16,6 @@ export interface ConnectionHost {
   readonly device: IndiDevice;
   /** A checked write for the device; the device answers through its properties. */
   write(request: WriteRequest, client: IndiClient): void;
-  closed(connection: IndiConnection): void;
 }
 
 /** Properties one client may follow by name before it is made to follow all of them. */
@@ -32,8 +31,11 @@ export class IndiConnection {
   private readonly reader: XmlStreamReader;
   /** Which of the device's properties this client follows: none until it asks, all, or some. */
   private interest: 'none' | 'all' | Set<string> = 'none';
+  /** No longer served: dropped, or told why and closing. The socket may still be open a moment. */
   private closed = false;
   private elementTimer: NodeJS.Timeout | null = null;
+  /** Bounds how long a closing client may keep its socket open after we have ended ours. */
+  private lingerTimer: NodeJS.Timeout | null = null;
   private paused = false;
   /** Commands read but not yet handled (at most one chunk's worth: reading pauses meanwhile). */
   private readonly queue: XmlElement[] = [];
@@ -43,7 +45,7 @@ export class IndiConnection {
     private readonly socket: Socket,
     id: number,
     private readonly host: ConnectionHost,
-    deniedReason: string | null,
+    refusal: string | null,
   ) {
     this.client = { id, address: normaliseAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     this.reader = new XmlStreamReader({
@@ -54,18 +56,14 @@ export class IndiConnection {
     socket.setNoDelay(true);
     socket.on('error', (e) => this.log('debug', { err: e.message }, 'socket error'));
     socket.on('close', () => this.finish());
-    if (deniedReason !== null) {
-      this.log('warn', { reason: deniedReason }, 'INDI connection refused');
-      this.send(messageXml(undefined, `focusd: ${deniedReason}; closing the connection`, indiTimestamp()));
+    if (refusal !== null) {
+      this.log('warn', { reason: refusal }, 'INDI connection refused');
+      this.send(messageXml(undefined, `focusd: ${refusal}; closing the connection`, indiTimestamp()));
       this.endGracefully();
       return;
     }
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     this.log('debug', {}, 'INDI client connected');
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Whether this client should hear of a device event. */
@@ -87,8 +85,8 @@ export class IndiConnection {
 
   /** Closes at once (server shutdown). */
   destroy(): void {
+    this.stopServing();
     this.socket.destroy();
-    this.finish();
   }
 
   private received(chunk: Buffer): void {
@@ -214,28 +212,34 @@ export class IndiConnection {
     this.send(messageXml(device, text, indiTimestamp()));
   }
 
+  /** Sends what is queued, then closes; a client that keeps its side open is cut off after 2 s. */
   private endGracefully(): void {
     if (this.closed) return;
+    this.stopServing();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.finish();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   private drop(reason: string): void {
     if (this.closed) return;
     this.log('warn', { reason }, 'dropping INDI client');
+    this.stopServing();
     this.socket.destroy();
-    this.finish();
   }
 
-  private finish(): void {
-    if (this.closed) return;
+  private stopServing(): void {
     this.closed = true;
     if (this.elementTimer) clearTimeout(this.elementTimer);
     this.elementTimer = null;
     this.queue.length = 0;
+  }
+
+  /** The socket has closed (the server counted it until now). */
+  private finish(): void {
+    this.stopServing();
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     this.log('debug', {}, 'INDI client gone');
-    this.host.closed(this);
   }
 
   private log(level: keyof IndiLogger, fields: object, message: string): void {

@@ -4,6 +4,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { IndiDevice, IndiServer, type IndiClient, type IndiLimits, type WriteRequest } from '../../src/indi/index.js';
 import { eventually } from '../cli/harness.js';
+import { DENIAL_BACKLOG } from '../../src/net/index.js';
+import { halfOpenFlood } from '../helpers/flood.js';
 import { RawClient } from './harness.js';
 
 interface Rig {
@@ -262,9 +264,33 @@ describe('INDI server: many and greedy clients', () => {
         const seen = c.received.filter((x) => x.element.name === 'setNumberVector').map((x) => Number(x.members.get('STEPS')));
         assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i + 1));
       }
-      assert.equal(r.server.connectionCount, 300);
+      // The refused client's socket counted until it closed.
+      await eventually(() => r.server.connectionCount === 300, 10_000, 'the refused client to be let go');
       for (const c of clients) c.close();
       await eventually(() => r.server.connectionCount === 0, 10_000, 'every connection to be forgotten');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a flood past maxConnections: refused clients count until their socket closes; past the denial backlog they are closed without a word', async () => {
+    const r = await rig({ maxConnections: 2 });
+    try {
+      const served = [await r.open(), await r.open()];
+      // Clients that never close their side: each refused one lingers until the server closes it.
+      const flood = await halfOpenFlood(r.port, DENIAL_BACKLOG + 30);
+      try {
+        assert.ok(r.server.connectionCount <= 2 + DENIAL_BACKLOG, `the server holds ${r.server.connectionCount} sockets`);
+        await eventually(() => flood.clients.every((c) => c.ended), 10_000, 'every flood client closed');
+        const told = flood.clients.filter((c) => c.bytes > 0).length;
+        assert.ok(told > 0 && told <= DENIAL_BACKLOG, `${told} refused clients were told why`);
+        assert.ok(told < flood.clients.length, 'no client was closed at once: refused ones were not counted');
+      } finally {
+        flood.close();
+      }
+      await eventually(() => r.server.connectionCount === 2, 10_000, 'the refused sockets to be let go');
+      served[0]?.send(GET);
+      await served[0]?.waitFor((x) => x.attr('name') === 'NOTE', 'a served client still answered');
     } finally {
       await r.close();
     }
@@ -287,7 +313,7 @@ describe('INDI server: many and greedy clients', () => {
         if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await eventually(() => r.warnings.some((w) => /client is not reading: more than 65536 bytes unsent/.test(w)), 20_000, 'the stalled client to be dropped');
-      assert.equal(r.server.connectionCount, 1);
+      await eventually(() => r.server.connectionCount === 1, 10_000, "the stalled client's socket to close");
       const last = r.device.get('NOTE');
       const lastText = last?.type === 'Text' ? last.members[0]?.value : '';
       const sent = Number(lastText?.split(' ')[0]);
