@@ -94,7 +94,7 @@ export class IndiConnection {
     const { elements, error } = this.reader.push(chunk);
     this.queue.push(...elements);
     if (error) this.failure = error;
-    this.armElementTimer();
+    this.armElementTimer(elements.length > 0);
     this.pump();
   }
 
@@ -136,12 +136,19 @@ export class IndiConnection {
     }
   }
 
-  private armElementTimer(): void {
-    if (!this.reader.pending) {
-      if (this.elementTimer) clearTimeout(this.elementTimer);
+  /**
+   * While part of an element is waiting, some element must be completed within the time-out of the
+   * last one (or of the start of the waiting one). Completed elements are the progress that counts,
+   * not bytes: a client trickling one element a byte at a time is still dropped.
+   */
+  private armElementTimer(completedOne: boolean): void {
+    if ((completedOne || !this.reader.pending) && this.elementTimer) {
+      clearTimeout(this.elementTimer);
       this.elementTimer = null;
-    } else if (this.elementTimer === null && this.host.limits.elementTimeoutMs > 0) {
-      this.elementTimer = setTimeout(() => this.drop(`an element left unfinished for ${this.host.limits.elementTimeoutMs} ms`), this.host.limits.elementTimeoutMs);
+    }
+    const limit = this.host.limits.elementTimeoutMs;
+    if (this.reader.pending && this.elementTimer === null && limit > 0) {
+      this.elementTimer = setTimeout(() => this.drop(`part of an element waiting, and no element completed for ${limit} ms`), limit);
     }
   }
 

@@ -15,7 +15,10 @@ export interface IndiLimits {
    * dropped: updates are pushed to every client, so a stalled one cannot be merely paused.
    */
   maxUnsentBytes: number;
-  /** A started element must be complete within this time, or the connection is dropped (0: never). */
+  /**
+   * While part of an element is waiting, some element must be completed within this time of the
+   * last one (or of the waiting one's start), or the connection is dropped (0: never).
+   */
   elementTimeoutMs: number;
 }
 

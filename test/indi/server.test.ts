@@ -242,8 +242,42 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
     const c = await r.open();
     c.send('<newNumberVector device="Test Focuser" name="POS"><oneNum');
     await c.closed;
-    assert.ok(r.warnings.some((w) => /an element left unfinished for 300 ms/.test(w)), r.warnings.join('\n'));
+    assert.ok(r.warnings.some((w) => /no element completed for 300 ms/.test(w)), r.warnings.join('\n'));
     await watcherStillServed('after the unfinished element');
+  });
+});
+
+describe('INDI server: the element time-out counts completed elements, not bytes', { timeout: 60_000 }, () => {
+  let r: Rig;
+  before(async () => (r = await rig({ elementTimeoutMs: 1000 })));
+  after(async () => r.close());
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test('a client whose chunks always end mid-element but keep completing elements is served past the time-out', async () => {
+    const c = await r.open();
+    const chunks = 25; // every 100 ms: 2.5 s, always with part of an element pending
+    c.send('<pingRequest uid="0"/><pingReq');
+    for (let i = 1; i < chunks; i++) {
+      await pause(100);
+      c.send(`uest uid="${i}"/><pingReq`);
+    }
+    c.send(`uest uid="${chunks}"/>`);
+    let replies = 0;
+    await c.waitFor((x) => x.element.name === 'pingReply' && ++replies === chunks + 1, `${chunks + 1} pingReplies`);
+    assert.equal(c.isClosed, false);
+  });
+
+  test('a client trickling one element byte by byte is dropped at the time-out: bytes alone are no progress', async () => {
+    const c = await r.open();
+    const element = setPos('5'); // 90 bytes: 9 s at one byte every 100 ms
+    const started = Date.now();
+    for (let i = 0; i < element.length && !c.isClosed; i++) {
+      c.send(element[i] as string);
+      await pause(100);
+    }
+    await c.waitClosed();
+    assert.ok(Date.now() - started < 8000, 'the whole element was sent before the drop');
+    assert.ok(r.warnings.some((w) => /no element completed for 1000 ms/.test(w)), r.warnings.join('\n'));
   });
 });
 
