@@ -136,8 +136,12 @@ export class IndiFocuser {
     const state = this.service.state;
     const report = this.service.reportStatus();
     const connectedNow = CONNECTED_STATES.has(state);
-    if (state === 'fault' && this.lastState !== 'fault') {
-      this.connectionAlert = typeof report.last_error === 'string' ? report.last_error : 'Focuser fault';
+    // A fault, or a connect (INDI's or rockit's) that failed: CONNECTION says why, in the service's words.
+    const failedToConnect = state === 'disabled' && this.lastState === 'initializing';
+    let newAlert: string | undefined;
+    if (state !== this.lastState && (state === 'fault' || failedToConnect)) {
+      newAlert = typeof report.last_error === 'string' ? report.last_error : state === 'fault' ? 'Focuser fault' : 'The focuser could not be connected';
+      this.connectionAlert = newAlert;
     }
     if (connectedNow && !this.connected) {
       this.connectionAlert = null;
@@ -151,7 +155,7 @@ export class IndiFocuser {
       const why = this.connectionAlert ?? undefined;
       for (const name of CONNECTED_PROPERTIES) this.device.remove(name, name === 'ABS_FOCUS_POSITION' ? why : undefined);
     }
-    this.device.update('CONNECTION', this.connectionState(state), state !== this.lastState && state === 'fault' ? (this.connectionAlert ?? undefined) : undefined);
+    this.device.update('CONNECTION', this.connectionState(state), newAlert);
     this.lastState = state;
   }
 
@@ -350,6 +354,8 @@ export class IndiFocuser {
     if (connect) {
       if (this.connected) return this.show('CONNECTION', { state: 'Ok' }, 'Already connected');
       this.afterCommand(this.service.initialize(caller), 'answering CONNECT', (code) => {
+        // A connect that failed shows through the state (sync), as rockit's does; refusals are left here.
+        if (code === CommandStatus.Failed || code === CommandStatus.DeviceNotFound) return;
         const why = this.refusal(code, 'connect');
         if (why === null) return;
         this.connectionAlert = why;
@@ -427,8 +433,6 @@ export class IndiFocuser {
           : `Refused: the focuser is busy with a move or another command; ${what === 'disconnect' ? 'abort the move first' : 'try again when it ends'}`;
       case CommandStatus.NotConnected:
         return 'The focuser is not connected: connect first';
-      case CommandStatus.DeviceNotFound:
-        return 'No FLI focuser found on USB: check the cable and power, then connect again';
       case CommandStatus.PositionOutsideLimits:
         return `Requested position is outside the focuser's range 0 to ${numberOf(this.service.reportStatus(), 'max_steps')}`;
       case CommandStatus.InvalidControlIP:

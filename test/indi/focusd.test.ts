@@ -263,6 +263,35 @@ describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
     watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
     await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Ok', 'CONNECTION Ok', 10_000, from);
   });
+
+  test("a failed connect, rockit's or INDI's, is CONNECTION Alert with report_status's last_error", async () => {
+    const connect = `<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`;
+    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Idle', 'CONNECTION Idle');
+    // rockit's initialize() finds no focuser: INDI sees the connection fail, with the reason.
+    let from = watch.received.length;
+    const rockit = await pythonChild(t.uri, `
+sim().unplug()
+R['init'] = proxy().initialize()
+R['s'] = proxy().report_status()
+`).result;
+    assert.equal(rockit.init, 4, 'DeviceNotFound');
+    const lastError = (rockit.s as Record<string, unknown>).last_error as string;
+    assert.match(lastError, /^Focuser not found: /);
+    const byRockit = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.deepEqual([byRockit.attr('message'), byRockit.members.get('CONNECT')], [lastError, 'Off']);
+    // INDI's CONNECT: the same reason, not a text of its own.
+    from = watch.received.length;
+    watch.send(connect);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Busy', 'CONNECTION Busy', 10_000, from);
+    const byIndi = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.deepEqual([byIndi.attr('message'), byIndi.members.get('CONNECT')], [lastError, 'Off']);
+    assert.equal(watch.received.slice(from).filter((r) => r.attr('message') !== undefined).length, 1, 'the reason is said once');
+    await pythonChild(t.uri, `R['r'] = sim().replug()`).result;
+    from = watch.received.length;
+    watch.send(connect);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Ok', 'CONNECTION Ok', 10_000, from);
+  });
 });
 
 describe('focusd --indi: an abort whose stop ends in a fault', { timeout: 120_000 }, () => {
