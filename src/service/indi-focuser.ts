@@ -50,8 +50,8 @@ const TEMPERATURE_MEMBERS = [
 interface Motion {
   kind: 'move' | 'home';
   target: number;
-  /** Started by an INDI relative move: REL_FOCUS_POSITION follows it too. */
-  relative: boolean;
+  /** Started by an INDI relative move of this many steps: REL_FOCUS_POSITION follows it too. */
+  relative: number | null;
 }
 
 const numberOf = (report: Readonly<StatusReport>, key: string): number => {
@@ -66,8 +66,8 @@ export class IndiFocuser {
   private readonly service: FocuserService;
   private connected = false;
   private motion: Motion | null = null;
-  /** The next motion the observer sees is this INDI relative move. */
-  private pendingRelative = false;
+  /** The next motion the observer sees is an INDI relative move of this many steps. */
+  private pendingRelative: number | null = null;
   /** Why the last connection attempt or connection failed, shown on CONNECTION until the next connect. */
   private connectionAlert: string | null = null;
   private lastState = '';
@@ -176,8 +176,9 @@ export class IndiFocuser {
         target,
         relative: this.pendingRelative,
       };
-      this.pendingRelative = false;
-      if (this.motion.relative) this.device.update('REL_FOCUS_POSITION', { state: 'Busy' });
+      this.pendingRelative = null;
+      // The move is accepted: only now does REL take the value (libindi leaves a refused one's alone).
+      if (this.motion.relative !== null) this.device.update('REL_FOCUS_POSITION', { state: 'Busy', values: { FOCUS_RELATIVE_POSITION: this.motion.relative } });
       const what = state === 'homing' ? 'Homing' : `Moving to ${target} steps`;
       this.device.update('ABS_FOCUS_POSITION', { state: 'Busy', values: { FOCUS_ABSOLUTE_POSITION: position } }, what);
     } else if (!moving && this.motion !== null) {
@@ -214,7 +215,7 @@ export class IndiFocuser {
       message = reason;
     }
     this.device.update('ABS_FOCUS_POSITION', { state, values: { FOCUS_ABSOLUTE_POSITION: position } }, message);
-    if (motion.relative) this.device.update('REL_FOCUS_POSITION', { state });
+    if (motion.relative !== null) this.device.update('REL_FOCUS_POSITION', { state });
   }
 
   private connectionVector(): SwitchVector {
@@ -342,8 +343,8 @@ export class IndiFocuser {
         }
         return;
       case 'FOCUS_ABORT_MOTION':
-        if (request.type === 'Switch' && request.values.get('ABORT') === true) this.abort(caller);
-        else this.device.update('FOCUS_ABORT_MOTION', { state: 'Idle', values: { ABORT: false } });
+        // Any write aborts, ABORT=Off included, and the switch stays Off: libindi's focuser does the same.
+        this.abort(caller);
         return;
       default:
         this.device.update(request.name, { state: 'Alert' }, `${request.name} cannot be changed`);
@@ -381,12 +382,11 @@ export class IndiFocuser {
     }
     const inward = (this.device.get('FOCUS_MOTION') as SwitchVector | undefined)?.members.find((m) => m.name === 'FOCUS_INWARD')?.on ?? true;
     const position = numberOf(this.service.reportStatus(), 'current_steps');
-    this.device.update('REL_FOCUS_POSITION', { values: { FOCUS_RELATIVE_POSITION: steps } });
-    this.moveTo('REL_FOCUS_POSITION', inward ? position - steps : position + steps, caller);
+    this.moveTo('REL_FOCUS_POSITION', inward ? position - steps : position + steps, caller, steps);
   }
 
-  /** Starts a move to `target`; refusals put `property` in Alert with the reason. */
-  private moveTo(property: 'ABS_FOCUS_POSITION' | 'REL_FOCUS_POSITION', target: number, caller: Caller): void {
+  /** Starts a move to `target` (`relative` steps for REL); refusals put `property` in Alert with the reason. */
+  private moveTo(property: 'ABS_FOCUS_POSITION' | 'REL_FOCUS_POSITION', target: number, caller: Caller, relative: number | null = null): void {
     const extent = numberOf(this.service.reportStatus(), 'max_steps');
     if (!(target >= 0 && target <= extent)) {
       this.device.update(property, { state: 'Alert' }, `Requested position ${target} is outside the focuser's range 0 to ${extent}`);
@@ -397,9 +397,9 @@ export class IndiFocuser {
       this.device.update(property, { state: 'Alert' }, this.refusal(early, 'move') ?? 'Move refused');
       return;
     }
-    this.pendingRelative = property === 'REL_FOCUS_POSITION';
+    this.pendingRelative = relative;
     const result = this.service.setFocus(target, false, caller);
-    this.pendingRelative = false;
+    this.pendingRelative = null;
     this.afterCommand(result, `answering ${property}`, (code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.
       if (code === CommandStatus.Succeeded || code === CommandStatus.Failed) return;

@@ -105,14 +105,20 @@ describe('focusd --indi: INDI clients on the simulated focuser, beside rockit on
     evalTrue(`"${DEV}.REL_FOCUS_POSITION._STATE"==1 && "${ABS}"==4000`);
   });
 
-  test('out of range: Alert with a message, and nothing moves', async () => {
+  test('out of range: Alert with a message, and nothing moves (REL keeps its last accepted value)', async () => {
     const from = watch.received.length;
+    const rel = `${DEV}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION`;
+    const accepted = get(rel).get(rel);
+    assert.equal(accepted, '500', 'the last relative move');
     set(`${ABS}=100001`);
     const alert = await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert', 10_000, from);
     assert.equal(alert.attr('message'), 'ABS_FOCUS_POSITION.FOCUS_ABSOLUTE_POSITION: 100001 is outside 0 to 100000');
     set(`${DEV}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION=4001`); // inward from 4000
-    const rel = await watch.waitFor((r) => isSet('REL_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'REL Alert', 10_000, from);
-    assert.equal(rel.attr('message'), "Requested position -1 is outside the focuser's range 0 to 100000");
+    const refused = await watch.waitFor((r) => isSet('REL_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'REL Alert', 10_000, from);
+    assert.equal(refused.attr('message'), "Requested position -1 is outside the focuser's range 0 to 100000");
+    // As libindi: a refused relative move leaves the value alone.
+    assert.equal(refused.members.get('FOCUS_RELATIVE_POSITION'), '500');
+    assert.equal(get(rel).get(rel), accepted);
     const status = (await py(`R['s'] = proxy().report_status()`).result).s as Record<string, unknown>;
     assert.deepEqual([status.status, status.current_steps], [1, 4000]);
   });
@@ -163,6 +169,19 @@ R['status'] = proxy().report_status()
     assert.ok(at > 1000, String(at));
     const status = await runFocus(['status'], t.env);
     assert.match(status.stdout, new RegExp(`^Focuser is IDLE \\(${String(at).padStart(6, '0')} steps\\)`));
+  });
+
+  test('ABORT=Off aborts too, as libindi does: the move halts, ABORT Ok and Off', async () => {
+    const from = watch.received.length;
+    set(`${ABS}=60000`);
+    await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Busy', 'ABS Busy', 10_000, from);
+    set(`${DEV}.FOCUS_ABORT_MOTION.ABORT=Off`);
+    const idle = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') !== 'Busy', 'ABS no longer Busy', 10_000, from);
+    assert.equal(idle.attr('state'), 'Idle');
+    assert.match(idle.attr('message') ?? '', /^Move stopped by INDI abort from 127\.0\.0\.1 at \d+ steps \(target 60000\)$/);
+    const abort = await watch.waitFor((x) => isSet('FOCUS_ABORT_MOTION')(x) && x.attr('state') === 'Ok', 'ABORT Ok', 10_000, from);
+    assert.equal(abort.members.get('ABORT'), 'Off');
+    assert.ok(absPosition(idle) < 60000, String(absPosition(idle)));
   });
 
   test('a client that is not a control machine reads everything and gets Alert on writes', async () => {
