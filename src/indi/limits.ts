@@ -12,7 +12,11 @@ export interface IndiLimits {
   maxConnections: number;
   /**
    * Bytes waiting to be sent to one client that is not reading them. Past this the client is
-   * dropped: updates are pushed to every client, so a stalled one cannot be merely paused.
+   * dropped: updates are pushed to every client, so a stalled one cannot be merely paused. The
+   * focuser's full definition set is about 3 KiB and a move's updates about 2 KiB a second, and a
+   * client sending commands is no longer read from past the socket's 16 KiB high-water mark: 64 KiB
+   * holds all that with room, after what the kernel's socket buffers hold, and bounds every client
+   * stalled at once to about 67 MiB (maxConnections x (64 KiB + one definition set)).
    */
   maxUnsentBytes: number;
   /**
@@ -27,7 +31,7 @@ export const DEFAULT_INDI_LIMITS: IndiLimits = {
   maxDepth: 8,
   maxAttributes: 32,
   maxConnections: 1024,
-  maxUnsentBytes: 1024 * 1024,
+  maxUnsentBytes: 64 * 1024,
   elementTimeoutMs: 30_000,
 };
 
