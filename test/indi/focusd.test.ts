@@ -190,9 +190,13 @@ R['status'] = proxy().report_status()
       other.send('<getProperties version="1.7"/>');
       await other.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'ABS defined');
       const before = get(ABS).get(ABS);
+      const from = watch.received.length;
       other.send(`<newNumberVector device="${DEV}" name="ABS_FOCUS_POSITION"><oneNumber name="FOCUS_ABSOLUTE_POSITION">50000</oneNumber></newNumberVector>`);
       const alert = await other.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert');
       assert.equal(alert.attr('message'), "Refused: 127.0.0.2 is not one of this focuser's control machines (control_machines in the config); it may only read");
+      // Properties are shared: every other client sees that Alert too (docs/indi.md says so).
+      const seen = await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert at the watcher', 10_000, from);
+      assert.equal(seen.attr('message'), alert.attr('message'));
       other.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
       await other.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert');
       const status = (await py(`R['s'] = proxy().report_status()`).result).s as Record<string, unknown>;
