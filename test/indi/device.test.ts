@@ -35,7 +35,7 @@ const write = (d: IndiDevice, xml: string) => {
   return checkWrite(d, command as Extract<typeof command, { kind: 'new' }>);
 };
 
-describe('INDI commands and writes, checked against the device', () => {
+describe('INDI commands and writes, checked against the device', { timeout: 30_000 }, () => {
   test('decodes the commands clients send, and names what is wrong with anything else', () => {
     assert.deepEqual(decodeCommand(element('<getProperties version="1.7" device="Dev"/>')), { kind: 'getProperties', device: 'Dev', name: undefined });
     assert.deepEqual(decodeCommand(element('<enableBLOB device="Dev">Never</enableBLOB>')), { kind: 'enableBLOB', device: 'Dev' });

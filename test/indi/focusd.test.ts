@@ -3,7 +3,11 @@
 // by rockit's side: real Python Pyro4 clients and our `focus` command line, all child processes.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFocusd } from '../../src/service/daemon.js';
 import { eventually, runFocus } from '../cli/harness.js';
 import { focusdBin } from '../helpers/paths.js';
 import { start } from '../helpers/process.js';
@@ -234,8 +238,8 @@ R['status'] = proxy().report_status()['status']
 R['move'] = proxy().set_focus(2500)
 `).result;
     assert.deepEqual([r.status, r.move], [1, 0]);
-    await Promise.all(garbage.map((c) => c.closed));
-    await huge.closed;
+    await Promise.all(garbage.map((c) => c.waitClosed()));
+    await huge.waitClosed();
     evalTrue(`"${ABS}"==2500`);
   });
   test("rockit's home() shows on INDI: Busy while homing, Ok at 0", async () => {
@@ -374,9 +378,35 @@ c.close()
   });
 });
 
+/** A port free now on 127.0.0.1 (bound, then let go). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resolves once `port` can be bound on 127.0.0.1 (and lets it go again); rejects with the bind error. */
+async function bindable(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, resolve);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** A phone book file putting the e2e daemon on 127.0.0.1:`port` (read after the scratch one, so it wins). */
+function pyroPortBook(port: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'focusd-indi-')), 'pyro-port.json');
+  writeFileSync(file, JSON.stringify({ daemons: { e2e_focuser: { object_id: 'e2e_focuser_daemon', host: '127.0.0.1', port } } }));
+  return file;
+}
+
 describe('focusd --indi: the option', { timeout: 60_000 }, () => {
-  const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const { config, env: base } = scratchSetup();
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}, phoneBooks: string[] = []) => {
+    const { config, env: base } = scratchSetup({ phoneBooks });
     const p = start(process.execPath, [focusdBin, '--simulate', ...args, config], { env: { ...base, ...env }, lifetimeMs: 20_000 });
     return p;
   };
@@ -400,11 +430,31 @@ describe('focusd --indi: the option', { timeout: 60_000 }, () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
+    const pyroPort = await freePort();
     try {
-      const p = await run(['--indi', `127.0.0.1:${port}`]);
+      const p = await run(['--indi', `127.0.0.1:${port}`], {}, [pyroPortBook(pyroPort)]);
       const { code } = await p.exited;
       assert.equal(code, 1);
       assert.equal(p.stderr(), `focusd: cannot listen on 127.0.0.1:${port} for INDI (--indi): the port is already in use (is another focusd running?)\n`);
+      await bindable(pyroPort);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('runFocusd: when INDI cannot listen, the Pyro daemon it had started is closed before it throws', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const pyroPort = await freePort();
+    try {
+      const { config, env } = scratchSetup({ phoneBooks: [pyroPortBook(pyroPort)], env: { FOCUSD_LOG_LEVEL: 'silent' } });
+      await assert.rejects(
+        runFocusd({ configPath: config, simulate: true, env, indi: { host: '127.0.0.1', port, deviceName: DEV } }),
+        /cannot listen on 127\.0\.0\.1:\d+ for INDI \(--indi\): the port is already in use/,
+      );
+      // In this same process: only a closed daemon lets the port be bound again.
+      await bindable(pyroPort);
     } finally {
       blocker.close();
     }

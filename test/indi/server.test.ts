@@ -66,7 +66,7 @@ const GET = '<getProperties version="1.7"/>\n';
 const setPos = (value: string, device = 'Test Focuser') =>
   `<newNumberVector device="${device}" name="POS"><oneNumber name="STEPS">${value}</oneNumber></newNumberVector>`;
 
-describe('INDI server: what clients are sent', () => {
+describe('INDI server: what clients are sent', { timeout: 60_000 }, () => {
   let r: Rig;
   before(async () => (r = await rig()));
   after(async () => r.close());
@@ -127,7 +127,7 @@ describe('INDI server: what clients are sent', () => {
   });
 });
 
-describe('INDI server: bad input gets a clear message or a closed connection, and nothing else suffers', () => {
+describe('INDI server: bad input gets a clear message or a closed connection, and nothing else suffers', { timeout: 120_000 }, () => {
   let r: Rig;
   let watcher: RawClient;
   before(async () => {
@@ -197,7 +197,7 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
       c.send(input);
       const m = await c.waitForMessage(expected);
       assert.equal(m.attr('device'), undefined, 'a message about the connection names no device');
-      await c.closed;
+      await c.waitClosed();
       await watcherStillServed(what);
     });
   }
@@ -219,7 +219,7 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
   test('commands before the bad XML in the same chunk are still carried out', async () => {
     const c = await r.open();
     c.send(setPos('321') + '<bad attr=></bad>');
-    await c.closed;
+    await c.waitClosed();
     assert.ok(r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 321));
   });
 
@@ -233,7 +233,7 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
       sent++;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await c.closed;
+    await c.waitClosed();
     assert.ok(sent < 10_000, 'the server never closed the endless document');
     await watcherStillServed('after the endless document');
   });
@@ -241,7 +241,7 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
   test('an element left unfinished is dropped after the element time-out', async () => {
     const c = await r.open();
     c.send('<newNumberVector device="Test Focuser" name="POS"><oneNum');
-    await c.closed;
+    await c.waitClosed();
     assert.ok(r.warnings.some((w) => /no element completed for 300 ms/.test(w)), r.warnings.join('\n'));
     await watcherStillServed('after the unfinished element');
   });
@@ -281,7 +281,7 @@ describe('INDI server: the element time-out counts completed elements, not bytes
   });
 });
 
-describe('INDI server: many and greedy clients', () => {
+describe('INDI server: many and greedy clients', { timeout: 240_000 }, () => {
   test('hundreds of clients each get every update; past maxConnections a client is told and closed', async () => {
     const r = await rig({ maxConnections: 300 });
     try {
@@ -291,7 +291,7 @@ describe('INDI server: many and greedy clients', () => {
       await Promise.all(clients.map((c) => c.waitFor((x) => x.attr('name') === 'NOTE', 'definitions', 20_000)));
       const extra = await r.open();
       await extra.waitForMessage(/^focusd: too many INDI clients \(this server serves at most 300\); closing the connection$/);
-      await extra.closed;
+      await extra.waitClosed();
       for (let i = 1; i <= 20; i++) r.device.update('POS', { values: { STEPS: i } });
       await Promise.all(clients.map((c) => c.waitFor((x) => x.members.get('STEPS') === '20', 'the last update', 20_000)));
       for (const c of clients) {
