@@ -253,16 +253,20 @@ R['move'] = proxy().set_focus(2500)
   });
 });
 
+/** focusd --indi (move_timeout in seconds) with a raw client that follows everything and has connected the focuser. */
+async function startConnected(moveTimeout: number): Promise<{ t: Awaited<ReturnType<typeof startWithIndi>>; watch: RawClient }> {
+  const t = await startWithIndi({ moveTimeout });
+  const watch = await RawClient.open(t.indiPort);
+  watch.send('<getProperties version="1.7"/>');
+  watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
+  await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
+  return { t, watch };
+}
+
 describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
   let t: Awaited<ReturnType<typeof startWithIndi>>;
   let watch: RawClient;
-  before(async () => {
-    t = await startWithIndi({ moveTimeout: 1 });
-    watch = await RawClient.open(t.indiPort);
-    watch.send('<getProperties version="1.7"/>');
-    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
-    await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
-  });
+  before(async () => ({ t, watch } = await startConnected(1)));
   after(async () => {
     watch?.close();
     await t?.proc.stop();
@@ -324,13 +328,7 @@ R['s'] = proxy().report_status()
 describe('focusd --indi: an abort whose stop ends in a fault', { timeout: 120_000 }, () => {
   let t: Awaited<ReturnType<typeof startWithIndi>>;
   let watch: RawClient;
-  before(async () => {
-    t = await startWithIndi({ moveTimeout: 60 });
-    watch = await RawClient.open(t.indiPort);
-    watch.send('<getProperties version="1.7"/>');
-    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
-    await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
-  });
+  before(async () => ({ t, watch } = await startConnected(60)));
   after(async () => {
     watch?.close();
     await t?.proc.stop();
