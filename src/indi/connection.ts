@@ -197,7 +197,7 @@ export class IndiConnection {
         }
         const checked = checkWrite(device, command);
         if ('message' in checked) {
-          if (checked.property !== undefined) device.update(checked.property, { state: 'Alert' }, checked.message);
+          if (checked.property !== undefined) device.answer(checked.property, { state: 'Alert' }, checked.message);
           else this.tell(device.name, checked.message);
           return;
         }

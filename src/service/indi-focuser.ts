@@ -8,6 +8,7 @@ import {
   type PropertyState,
   type SwitchVector,
   type TextVector,
+  type VectorChange,
   type WriteRequest,
 } from '../indi/index.js';
 import { CommandStatus, type Caller } from '../machines/index.js';
@@ -104,12 +105,12 @@ export class IndiFocuser {
   }
 
   /**
-   * Updates a property if it exists now. Commands answer later, and by then a fault or a disconnect
-   * may have deleted the property the answer was for: there is nothing left to show it on (the
-   * fault itself shows on CONNECTION).
+   * Answers a write on `name` (sent even if nothing changed) if the property exists now. Commands
+   * answer later, and by then a fault or a disconnect may have deleted the property the answer was
+   * for: there is nothing left to show it on (the fault itself shows on CONNECTION).
    */
-  private show(name: string, change: Parameters<IndiDevice['update']>[1], message?: string): void {
-    if (this.device.has(name)) this.device.update(name, change, message);
+  private answer(name: string, change: VectorChange, message?: string): void {
+    if (this.device.has(name)) this.device.answer(name, change, message);
   }
 
   /** Runs `work`; an exception in it is a bug, logged with its stack, and never reaches the process. */
@@ -339,7 +340,7 @@ export class IndiFocuser {
         return;
       case 'FOCUS_MOTION':
         if (request.type === 'Switch') {
-          this.device.update('FOCUS_MOTION', { state: 'Ok', values: Object.fromEntries(request.values) });
+          this.device.answer('FOCUS_MOTION', { state: 'Ok', values: Object.fromEntries(request.values) });
         }
         return;
       case 'FOCUS_ABORT_MOTION':
@@ -353,25 +354,25 @@ export class IndiFocuser {
 
   private connection(connect: boolean, caller: Caller): void {
     if (connect) {
-      if (this.connected) return this.show('CONNECTION', { state: 'Ok' }, 'Already connected');
+      if (this.connected) return this.answer('CONNECTION', { state: 'Ok' }, 'Already connected');
       this.afterCommand(this.service.initialize(caller), 'answering CONNECT', (code) => {
         // A connect that failed shows through the state (sync), as rockit's does; refusals are left here.
         if (code === CommandStatus.Failed || code === CommandStatus.DeviceNotFound) return;
         const why = this.refusal(code, 'connect');
         if (why === null) return;
         this.connectionAlert = why;
-        this.show('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+        this.answer('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
       });
       return;
     }
     this.afterCommand(this.service.shutdown(caller), 'answering DISCONNECT', (code) => {
       if (code === CommandStatus.NotConnected) {
         this.connectionAlert = null;
-        this.show('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
+        this.answer('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
         return;
       }
       const why = this.refusal(code, 'disconnect');
-      if (why !== null) this.show('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+      if (why !== null) this.answer('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
     });
   }
 
@@ -403,21 +404,21 @@ export class IndiFocuser {
     this.afterCommand(result, `answering ${property}`, (code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.
       if (code === CommandStatus.Succeeded || code === CommandStatus.Failed) return;
-      this.show(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
+      this.answer(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
     });
   }
 
   private abort(caller: Caller): void {
     this.afterCommand(this.service.stop(caller), 'answering FOCUS_ABORT_MOTION', (code) => {
       if (code !== CommandStatus.Succeeded) {
-        this.show('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
+        this.answer('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
         return;
       }
       for (const name of ['ABS_FOCUS_POSITION', 'REL_FOCUS_POSITION']) {
         const vector = this.device.get(name);
-        if (vector && vector.state !== 'Idle') this.show(name, { state: 'Idle' });
+        if (vector && vector.state !== 'Idle') this.device.update(name, { state: 'Idle' });
       }
-      this.show('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
+      this.answer('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
     });
   }
 

@@ -122,4 +122,14 @@ describe('INDI commands and writes, checked against the device', { timeout: 30_0
     assert.throws(() => d.update('MAX', { state: 'Ok' }), /has no property MAX/);
     assert.throws(() => d.update('POS', { values: { NOPE: 1 } }), /has no member NOPE/);
   });
+
+  test('an answer to a write is sent even when nothing changed (a client shows the property Busy until then)', () => {
+    const d = device();
+    const events: DeviceEvent[] = [];
+    d.subscribe((e) => events.push(e));
+    d.answer('ABORT', { state: 'Idle', values: { ABORT: false } });
+    d.answer('ABORT', { state: 'Idle', values: { ABORT: false } });
+    assert.deepEqual(events.map((e) => [e.kind, e.kind === 'set' ? e.vector.name : null]), [['set', 'ABORT'], ['set', 'ABORT']]);
+    assert.throws(() => d.answer('MAX_GONE', { state: 'Ok' }), /has no property MAX_GONE/);
+  });
 });

@@ -188,6 +188,17 @@ R['status'] = proxy().report_status()
     assert.ok(absPosition(idle) < 60000, String(absPosition(idle)));
   });
 
+  test('every write is answered, even one that changes nothing: INDI clients show a property Busy until the answer', async () => {
+    const from = watch.received.length;
+    const inward = `<newSwitchVector device="${DEV}" name="FOCUS_MOTION"><oneSwitch name="FOCUS_INWARD">On</oneSwitch></newSwitchVector>`;
+    const abort = `<newSwitchVector device="${DEV}" name="FOCUS_ABORT_MOTION"><oneSwitch name="ABORT">On</oneSwitch></newSwitchVector>`;
+    watch.send(inward + inward + abort + abort);
+    let motions = 0;
+    await watch.waitFor((r) => isSet('FOCUS_MOTION')(r) && r.attr('state') === 'Ok' && ++motions === 2, 'FOCUS_MOTION answered twice', 10_000, from);
+    let aborts = 0;
+    await watch.waitFor((r) => isSet('FOCUS_ABORT_MOTION')(r) && r.attr('state') === 'Ok' && ++aborts === 2, 'FOCUS_ABORT_MOTION answered twice', 10_000, from);
+  });
+
   test('a client that is not a control machine reads everything and gets Alert on writes', async () => {
     const other = await RawClient.open(t.indiPort, { localAddress: '127.0.0.2' });
     try {
@@ -215,6 +226,11 @@ R['status'] = proxy().report_status()
     set(`${DEV}.CONNECTION.DISCONNECT=On`);
     await watch.waitFor((r) => r.element.name === 'delProperty' && r.attr('name') === 'ABS_FOCUS_POSITION', 'ABS deleted', 10_000, from);
     evalTrue(`"${DEV}.CONNECTION.DISCONNECT"==1 && "${DEV}.CONNECTION._STATE"==0`);
+    // Once more while disconnected: nothing to do, but still answered.
+    await watch.waitFor((x) => isSet('CONNECTION')(x) && x.attr('state') === 'Idle', 'the first DISCONNECT answered', 10_000, from);
+    const again = watch.received.length;
+    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
+    await watch.waitFor((x) => isSet('CONNECTION')(x) && x.attr('state') === 'Idle', 'the second DISCONNECT answered', 10_000, again);
     const r = await py(`
 R['status'] = proxy().report_status()['status']
 R['init'] = proxy().initialize()
