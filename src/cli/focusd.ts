@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../generated/version.js';
 import { IndiAddressError, parseIndiAddress } from '../indi/index.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
+import { systemdNotifier } from '../service/systemd-notify.js';
 import { DEFAULT_INDI_DEVICE } from '../service/indi-focuser.js';
 import { printFocusers } from './focuser-list.js';
 import { installLastResort } from './last-resort.js';
@@ -65,7 +66,17 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
-  installLastResort(process, { log: running.log.local, stop: () => running.stop(), exit: (code) => process.exit(code) });
+  // Under systemd (Type=notify): ready once the port listens, then a watchdog heartbeat.
+  const systemd = systemdNotifier({ warn: (message) => running.log.local.warn(message) });
+  systemd.ready(`serving ${running.uri}`);
+  installLastResort(process, {
+    log: running.log.local,
+    stop: () => {
+      systemd.stopping();
+      return running.stop();
+    },
+    exit: (code) => process.exit(code),
+  });
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -74,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     signalled = true;
+    systemd.stopping();
     running.log.local.info({ signal }, 'stopping: halting any move and closing the focuser');
     running.stop().then(
       () => process.exit(0),
