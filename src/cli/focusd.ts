@@ -5,6 +5,7 @@ import { runFocusd, type RunningFocusd } from '../service/daemon.js';
 import { systemdNotifier } from '../service/systemd-notify.js';
 import { DEFAULT_INDI_DEVICE } from '../service/indi-focuser.js';
 import { printFocusers } from './focuser-list.js';
+import { installLastResort } from './last-resort.js';
 import { parseOrExit, usageError } from './usage.js';
 
 /**
@@ -68,6 +69,14 @@ async function main(argv: string[]): Promise<void> {
   // Under systemd (Type=notify): ready once the port listens, then a watchdog heartbeat.
   const systemd = systemdNotifier({ warn: (message) => running.log.local.warn(message) });
   systemd.ready(`serving ${running.uri}`);
+  installLastResort(process, {
+    log: running.log.local,
+    stop: () => {
+      systemd.stopping();
+      return running.stop();
+    },
+    exit: (code) => process.exit(code),
+  });
 
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { normaliseAddress, type NetLogger } from '../net/index.js';
 import { CommandError, decodeCommand, shownName, type ClientCommand } from './commands.js';
 import { checkWrite, type DeviceEvent, type IndiClient, type IndiDevice, type WriteRequest } from './device.js';
 import type { IndiLimits } from './limits.js';
@@ -7,12 +8,7 @@ import { XmlStreamReader, type XmlElement, type XmlStreamError } from './xml-rea
 import { openTag } from './xml-writer.js';
 
 /** The server's log: pino's method shape, so a pino logger can be passed straight in. */
-export interface IndiLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+export type IndiLogger = NetLogger;
 
 export interface ConnectionHost {
   readonly limits: IndiLimits;
@@ -20,17 +16,10 @@ export interface ConnectionHost {
   readonly device: IndiDevice;
   /** A checked write for the device; the device answers through its properties. */
   write(request: WriteRequest, client: IndiClient): void;
-  closed(connection: IndiConnection): void;
 }
 
 /** Properties one client may follow by name before it is made to follow all of them. */
 const MAX_FOLLOWED_NAMES = 256;
-
-/** IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as the plain IPv4 address a control list names. */
-const plainAddress = (address: string | undefined): string => {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address ?? '');
-  return mapped ? (mapped[1] as string) : (address ?? '');
-};
 
 /**
  * One INDI client (or an indiserver chaining us): reads its commands as they arrive, answers
@@ -42,8 +31,11 @@ export class IndiConnection {
   private readonly reader: XmlStreamReader;
   /** Which of the device's properties this client follows: none until it asks, all, or some. */
   private interest: 'none' | 'all' | Set<string> = 'none';
+  /** No longer served: dropped, or told why and closing. The socket may still be open a moment. */
   private closed = false;
   private elementTimer: NodeJS.Timeout | null = null;
+  /** Bounds how long a closing client may keep its socket open after we have ended ours. */
+  private lingerTimer: NodeJS.Timeout | null = null;
   private paused = false;
   /** Commands read but not yet handled (at most one chunk's worth: reading pauses meanwhile). */
   private readonly queue: XmlElement[] = [];
@@ -53,9 +45,9 @@ export class IndiConnection {
     private readonly socket: Socket,
     id: number,
     private readonly host: ConnectionHost,
-    deniedReason: string | null,
+    refusal: string | null,
   ) {
-    this.client = { id, address: plainAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
+    this.client = { id, address: normaliseAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
     this.reader = new XmlStreamReader({
       maxElementBytes: host.limits.maxElementBytes,
       maxDepth: host.limits.maxDepth,
@@ -64,18 +56,14 @@ export class IndiConnection {
     socket.setNoDelay(true);
     socket.on('error', (e) => this.log('debug', { err: e.message }, 'socket error'));
     socket.on('close', () => this.finish());
-    if (deniedReason !== null) {
-      this.log('warn', { reason: deniedReason }, 'INDI connection refused');
-      this.send(messageXml(undefined, `focusd: ${deniedReason}; closing the connection`, indiTimestamp()));
+    if (refusal !== null) {
+      this.log('warn', { reason: refusal }, 'INDI connection refused');
+      this.send(messageXml(undefined, `focusd: ${refusal}; closing the connection`, indiTimestamp()));
       this.endGracefully();
       return;
     }
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     this.log('debug', {}, 'INDI client connected');
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Whether this client should hear of a device event. */
@@ -97,8 +85,8 @@ export class IndiConnection {
 
   /** Closes at once (server shutdown). */
   destroy(): void {
+    this.stopServing();
     this.socket.destroy();
-    this.finish();
   }
 
   private received(chunk: Buffer): void {
@@ -106,7 +94,7 @@ export class IndiConnection {
     const { elements, error } = this.reader.push(chunk);
     this.queue.push(...elements);
     if (error) this.failure = error;
-    this.armElementTimer();
+    this.armElementTimer(elements.length > 0);
     this.pump();
   }
 
@@ -130,7 +118,15 @@ export class IndiConnection {
         }
         return;
       }
-      this.handle(this.queue.shift() as XmlElement);
+      const element = this.queue.shift() as XmlElement;
+      try {
+        this.handle(element);
+      } catch (e) {
+        // Only a bug can get here; it costs this client its connection, never the server.
+        this.log('error', { err: e instanceof Error ? (e.stack ?? e.message) : String(e), command: element.name }, 'internal error while handling an INDI command');
+        this.drop('internal error');
+        return;
+      }
     }
     if (this.failure && !this.closed && this.queue.length === 0) {
       const error = this.failure;
@@ -140,12 +136,19 @@ export class IndiConnection {
     }
   }
 
-  private armElementTimer(): void {
-    if (!this.reader.pending) {
-      if (this.elementTimer) clearTimeout(this.elementTimer);
+  /**
+   * While part of an element is waiting, some element must be completed within the time-out of the
+   * last one (or of the start of the waiting one). Completed elements are the progress that counts,
+   * not bytes: a client trickling one element a byte at a time is still dropped.
+   */
+  private armElementTimer(completedOne: boolean): void {
+    if ((completedOne || !this.reader.pending) && this.elementTimer) {
+      clearTimeout(this.elementTimer);
       this.elementTimer = null;
-    } else if (this.elementTimer === null && this.host.limits.elementTimeoutMs > 0) {
-      this.elementTimer = setTimeout(() => this.drop(`an element left unfinished for ${this.host.limits.elementTimeoutMs} ms`), this.host.limits.elementTimeoutMs);
+    }
+    const limit = this.host.limits.elementTimeoutMs;
+    if (this.reader.pending && this.elementTimer === null && limit > 0) {
+      this.elementTimer = setTimeout(() => this.drop(`part of an element waiting, and no element completed for ${limit} ms`), limit);
     }
   }
 
@@ -194,7 +197,7 @@ export class IndiConnection {
         }
         const checked = checkWrite(device, command);
         if ('message' in checked) {
-          if (checked.property !== undefined) device.update(checked.property, { state: 'Alert' }, checked.message);
+          if (checked.property !== undefined) device.answer(checked.property, { state: 'Alert' }, checked.message);
           else this.tell(device.name, checked.message);
           return;
         }
@@ -216,28 +219,34 @@ export class IndiConnection {
     this.send(messageXml(device, text, indiTimestamp()));
   }
 
+  /** Sends what is queued, then closes; a client that keeps its side open is cut off after 2 s. */
   private endGracefully(): void {
     if (this.closed) return;
+    this.stopServing();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.finish();
+    this.lingerTimer = setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
   private drop(reason: string): void {
     if (this.closed) return;
     this.log('warn', { reason }, 'dropping INDI client');
+    this.stopServing();
     this.socket.destroy();
-    this.finish();
   }
 
-  private finish(): void {
-    if (this.closed) return;
+  private stopServing(): void {
     this.closed = true;
     if (this.elementTimer) clearTimeout(this.elementTimer);
     this.elementTimer = null;
     this.queue.length = 0;
+  }
+
+  /** The socket has closed (the server counted it until now). */
+  private finish(): void {
+    this.stopServing();
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
     this.log('debug', {}, 'INDI client gone');
-    this.host.closed(this);
   }
 
   private log(level: keyof IndiLogger, fields: object, message: string): void {

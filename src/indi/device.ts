@@ -16,6 +16,12 @@ export type DeviceEvent =
 /** New values for a vector: member name -> value (numbers, On as true, text). */
 export type MemberValues = Readonly<Record<string, number | boolean | string>>;
 
+/** A new state and values for a vector (each optional). */
+export interface VectorChange {
+  state?: PropertyState;
+  values?: MemberValues;
+}
+
 /** A client's write, checked against the property: values of the right type, inside min..max. */
 export type WriteRequest =
   | { type: 'Number'; name: string; values: ReadonlyMap<string, number> }
@@ -68,7 +74,20 @@ export class IndiDevice {
    * Changes a vector's state and values; clients hear of it when something changed or there is a
    * message. Unknown member names are a programming error.
    */
-  update(name: string, change: { state?: PropertyState; values?: MemberValues }, message?: string): void {
+  update(name: string, change: VectorChange, message?: string): void {
+    this.apply(name, change, message, false);
+  }
+
+  /**
+   * As `update`, but the clients are sent the vector even when nothing changed: the answer to a
+   * client's write. INDI's client library shows a property Busy from its write until the device
+   * sends it again, so a write left unanswered would stay Busy for that client.
+   */
+  answer(name: string, change: VectorChange, message?: string): void {
+    this.apply(name, change, message, true);
+  }
+
+  private apply(name: string, change: VectorChange, message: string | undefined, always: boolean): void {
     const vector = this.vectors.get(name);
     if (!vector) throw new Error(`INDI device ${this.name} has no property ${name}`);
     let changed = false;
@@ -79,7 +98,7 @@ export class IndiDevice {
     for (const [member, value] of Object.entries(change.values ?? {})) {
       changed = setMember(vector, member, value) || changed;
     }
-    if (changed || message !== undefined) this.emit({ kind: 'set', vector, message });
+    if (changed || always || message !== undefined) this.emit({ kind: 'set', vector, message });
   }
 
   remove(name: string, message?: string): void {

@@ -3,7 +3,7 @@
  * the commands clients send and a server. Knows nothing of focusers. Wire facts: docs/indi.md.
  */
 export { IndiServer, type IndiServerOptions } from './server.js';
-export { IndiDevice, checkWrite, type DeviceEvent, type IndiClient, type MemberValues, type WriteRequest, type Refusal } from './device.js';
+export { IndiDevice, checkWrite, type DeviceEvent, type IndiClient, type MemberValues, type VectorChange, type WriteRequest, type Refusal } from './device.js';
 export type { IndiLogger } from './connection.js';
 export { DEFAULT_INDI_LIMITS, type IndiLimits } from './limits.js';
 export { parseIndiAddress, IndiAddressError, INDI_PORT } from './address.js';

@@ -1,3 +1,5 @@
+import { resolveLimits } from '../net/index.js';
+
 /** Protective limits of the INDI server; each has a safe default and can be set per server. */
 export interface IndiLimits {
   /** Bytes of one top-level element a client sends (INDI commands are a few hundred bytes). */
@@ -10,10 +12,17 @@ export interface IndiLimits {
   maxConnections: number;
   /**
    * Bytes waiting to be sent to one client that is not reading them. Past this the client is
-   * dropped: updates are pushed to every client, so a stalled one cannot be merely paused.
+   * dropped: updates are pushed to every client, so a stalled one cannot be merely paused. The
+   * focuser's full definition set is about 3 KiB and a move's updates about 2 KiB a second, and a
+   * client sending commands is no longer read from past the socket's 16 KiB high-water mark: 64 KiB
+   * holds all that with room, after what the kernel's socket buffers hold, and bounds every client
+   * stalled at once to about 67 MiB (maxConnections x (64 KiB + one definition set)).
    */
   maxUnsentBytes: number;
-  /** A started element must be complete within this time, or the connection is dropped (0: never). */
+  /**
+   * While part of an element is waiting, some element must be completed within this time of the
+   * last one (or of the waiting one's start), or the connection is dropped (0: never).
+   */
   elementTimeoutMs: number;
 }
 
@@ -22,14 +31,10 @@ export const DEFAULT_INDI_LIMITS: IndiLimits = {
   maxDepth: 8,
   maxAttributes: 32,
   maxConnections: 1024,
-  maxUnsentBytes: 1024 * 1024,
+  maxUnsentBytes: 64 * 1024,
   elementTimeoutMs: 30_000,
 };
 
 export function resolveIndiLimits(given: Partial<IndiLimits> | undefined): IndiLimits {
-  const limits = { ...DEFAULT_INDI_LIMITS, ...given };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`INDI limit ${name} must be a non-negative number, not ${String(value)}`);
-  }
-  return limits;
+  return resolveLimits(DEFAULT_INDI_LIMITS, given, 'INDI');
 }

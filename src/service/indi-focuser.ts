@@ -8,9 +8,11 @@ import {
   type PropertyState,
   type SwitchVector,
   type TextVector,
+  type VectorChange,
   type WriteRequest,
 } from '../indi/index.js';
 import { CommandStatus, type Caller } from '../machines/index.js';
+import { silentLogger } from '../net/index.js';
 import type { FocuserService, StatusReport } from './focuser-service.js';
 
 /**
@@ -32,6 +34,8 @@ export interface IndiFocuserOptions {
   /** The config's move_timeout in ms (the position properties' timeout hint). */
   moveTimeoutMs: number;
   driverVersion: string;
+  /** Where a failure inside the adapter is logged (it never reaches the process). */
+  logger?: IndiLogger | undefined;
 }
 
 const MAIN = 'Main Control';
@@ -47,8 +51,8 @@ const TEMPERATURE_MEMBERS = [
 interface Motion {
   kind: 'move' | 'home';
   target: number;
-  /** Started by an INDI relative move: REL_FOCUS_POSITION follows it too. */
-  relative: boolean;
+  /** Started by an INDI relative move of this many steps: REL_FOCUS_POSITION follows it too. */
+  relative: number | null;
 }
 
 const numberOf = (report: Readonly<StatusReport>, key: string): number => {
@@ -63,15 +67,17 @@ export class IndiFocuser {
   private readonly service: FocuserService;
   private connected = false;
   private motion: Motion | null = null;
-  /** The next motion the observer sees is this INDI relative move. */
-  private pendingRelative = false;
+  /** The next motion the observer sees is an INDI relative move of this many steps. */
+  private pendingRelative: number | null = null;
   /** Why the last connection attempt or connection failed, shown on CONNECTION until the next connect. */
   private connectionAlert: string | null = null;
   private lastState = '';
   private readonly subscription: { unsubscribe(): void };
+  private readonly logger: IndiLogger;
 
   constructor(private readonly options: IndiFocuserOptions) {
     this.service = options.service;
+    this.logger = options.logger ?? silentLogger;
     this.device = new IndiDevice(options.deviceName);
     this.device.define(this.connectionVector());
     this.device.define({
@@ -90,12 +96,39 @@ export class IndiFocuser {
         { name: 'DRIVER_INTERFACE', label: 'Interface', value: '8' },
       ],
     });
-    this.subscription = this.service.actor.subscribe(() => this.sync());
+    this.subscription = this.service.actor.subscribe(() => this.guarded('following the focuser', () => this.sync()));
     this.sync();
   }
 
   close(): void {
     this.subscription.unsubscribe();
+  }
+
+  /**
+   * Answers a write on `name` (sent even if nothing changed) if the property exists now. Commands
+   * answer later, and by then a fault or a disconnect may have deleted the property the answer was
+   * for: there is nothing left to show it on (the fault itself shows on CONNECTION).
+   */
+  private answer(name: string, change: VectorChange, message?: string): void {
+    if (this.device.has(name)) this.device.answer(name, change, message);
+  }
+
+  /** Runs `work`; an exception in it is a bug, logged with its stack, and never reaches the process. */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      this.internalError(what, e);
+    }
+  }
+
+  /** `then` on a command's result, with any failure in it logged (see `guarded`). */
+  private afterCommand(result: Promise<CommandStatus>, what: string, then: (code: CommandStatus) => void): void {
+    result.then(then).catch((e: unknown) => this.internalError(what, e));
+  }
+
+  private internalError(what: string, e: unknown): void {
+    this.logger.error({ err: e instanceof Error ? (e.stack ?? e.message) : String(e) }, `INDI: internal error while ${what}`);
   }
 
   // ---- what the service's state looks like on INDI ------------------------------------------------
@@ -104,8 +137,12 @@ export class IndiFocuser {
     const state = this.service.state;
     const report = this.service.reportStatus();
     const connectedNow = CONNECTED_STATES.has(state);
-    if (state === 'fault' && this.lastState !== 'fault') {
-      this.connectionAlert = typeof report.last_error === 'string' ? report.last_error : 'Focuser fault';
+    // A fault, or a connect (INDI's or rockit's) that failed: CONNECTION says why, in the service's words.
+    const failedToConnect = state === 'disabled' && this.lastState === 'initializing';
+    let newAlert: string | undefined;
+    if (state !== this.lastState && (state === 'fault' || failedToConnect)) {
+      newAlert = typeof report.last_error === 'string' ? report.last_error : state === 'fault' ? 'Focuser fault' : 'The focuser could not be connected';
+      this.connectionAlert = newAlert;
     }
     if (connectedNow && !this.connected) {
       this.connectionAlert = null;
@@ -119,7 +156,7 @@ export class IndiFocuser {
       const why = this.connectionAlert ?? undefined;
       for (const name of CONNECTED_PROPERTIES) this.device.remove(name, name === 'ABS_FOCUS_POSITION' ? why : undefined);
     }
-    this.device.update('CONNECTION', this.connectionState(state), state !== this.lastState && state === 'fault' ? (this.connectionAlert ?? undefined) : undefined);
+    this.device.update('CONNECTION', this.connectionState(state), newAlert);
     this.lastState = state;
   }
 
@@ -140,8 +177,9 @@ export class IndiFocuser {
         target,
         relative: this.pendingRelative,
       };
-      this.pendingRelative = false;
-      if (this.motion.relative) this.device.update('REL_FOCUS_POSITION', { state: 'Busy' });
+      this.pendingRelative = null;
+      // The move is accepted: only now does REL take the value (libindi leaves a refused one's alone).
+      if (this.motion.relative !== null) this.device.update('REL_FOCUS_POSITION', { state: 'Busy', values: { FOCUS_RELATIVE_POSITION: this.motion.relative } });
       const what = state === 'homing' ? 'Homing' : `Moving to ${target} steps`;
       this.device.update('ABS_FOCUS_POSITION', { state: 'Busy', values: { FOCUS_ABSOLUTE_POSITION: position } }, what);
     } else if (!moving && this.motion !== null) {
@@ -178,7 +216,7 @@ export class IndiFocuser {
       message = reason;
     }
     this.device.update('ABS_FOCUS_POSITION', { state, values: { FOCUS_ABSOLUTE_POSITION: position } }, message);
-    if (motion.relative) this.device.update('REL_FOCUS_POSITION', { state });
+    if (motion.relative !== null) this.device.update('REL_FOCUS_POSITION', { state });
   }
 
   private connectionVector(): SwitchVector {
@@ -302,12 +340,12 @@ export class IndiFocuser {
         return;
       case 'FOCUS_MOTION':
         if (request.type === 'Switch') {
-          this.device.update('FOCUS_MOTION', { state: 'Ok', values: Object.fromEntries(request.values) });
+          this.device.answer('FOCUS_MOTION', { state: 'Ok', values: Object.fromEntries(request.values) });
         }
         return;
       case 'FOCUS_ABORT_MOTION':
-        if (request.type === 'Switch' && request.values.get('ABORT') === true) this.abort(caller);
-        else this.device.update('FOCUS_ABORT_MOTION', { state: 'Idle', values: { ABORT: false } });
+        // Any write aborts, ABORT=Off included, and the switch stays Off: libindi's focuser does the same.
+        this.abort(caller);
         return;
       default:
         this.device.update(request.name, { state: 'Alert' }, `${request.name} cannot be changed`);
@@ -316,23 +354,25 @@ export class IndiFocuser {
 
   private connection(connect: boolean, caller: Caller): void {
     if (connect) {
-      if (this.connected) return this.device.update('CONNECTION', { state: 'Ok' }, 'Already connected');
-      void this.service.initialize(caller).then((code) => {
+      if (this.connected) return this.answer('CONNECTION', { state: 'Ok' }, 'Already connected');
+      this.afterCommand(this.service.initialize(caller), 'answering CONNECT', (code) => {
+        // A connect that failed shows through the state (sync), as rockit's does; refusals are left here.
+        if (code === CommandStatus.Failed || code === CommandStatus.DeviceNotFound) return;
         const why = this.refusal(code, 'connect');
         if (why === null) return;
         this.connectionAlert = why;
-        this.device.update('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+        this.answer('CONNECTION', { state: 'Alert', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
       });
       return;
     }
-    void this.service.shutdown(caller).then((code) => {
+    this.afterCommand(this.service.shutdown(caller), 'answering DISCONNECT', (code) => {
       if (code === CommandStatus.NotConnected) {
         this.connectionAlert = null;
-        this.device.update('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
+        this.answer('CONNECTION', { state: 'Idle', values: { CONNECT: false, DISCONNECT: true } });
         return;
       }
       const why = this.refusal(code, 'disconnect');
-      if (why !== null) this.device.update('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
+      if (why !== null) this.answer('CONNECTION', { state: this.connected ? 'Alert' : 'Idle', values: { CONNECT: this.connected, DISCONNECT: !this.connected } }, why);
     });
   }
 
@@ -343,12 +383,11 @@ export class IndiFocuser {
     }
     const inward = (this.device.get('FOCUS_MOTION') as SwitchVector | undefined)?.members.find((m) => m.name === 'FOCUS_INWARD')?.on ?? true;
     const position = numberOf(this.service.reportStatus(), 'current_steps');
-    this.device.update('REL_FOCUS_POSITION', { values: { FOCUS_RELATIVE_POSITION: steps } });
-    this.moveTo('REL_FOCUS_POSITION', inward ? position - steps : position + steps, caller);
+    this.moveTo('REL_FOCUS_POSITION', inward ? position - steps : position + steps, caller, steps);
   }
 
-  /** Starts a move to `target`; refusals put `property` in Alert with the reason. */
-  private moveTo(property: 'ABS_FOCUS_POSITION' | 'REL_FOCUS_POSITION', target: number, caller: Caller): void {
+  /** Starts a move to `target` (`relative` steps for REL); refusals put `property` in Alert with the reason. */
+  private moveTo(property: 'ABS_FOCUS_POSITION' | 'REL_FOCUS_POSITION', target: number, caller: Caller, relative: number | null = null): void {
     const extent = numberOf(this.service.reportStatus(), 'max_steps');
     if (!(target >= 0 && target <= extent)) {
       this.device.update(property, { state: 'Alert' }, `Requested position ${target} is outside the focuser's range 0 to ${extent}`);
@@ -359,27 +398,27 @@ export class IndiFocuser {
       this.device.update(property, { state: 'Alert' }, this.refusal(early, 'move') ?? 'Move refused');
       return;
     }
-    this.pendingRelative = property === 'REL_FOCUS_POSITION';
+    this.pendingRelative = relative;
     const result = this.service.setFocus(target, false, caller);
-    this.pendingRelative = false;
-    void result.then((code) => {
+    this.pendingRelative = null;
+    this.afterCommand(result, `answering ${property}`, (code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.
       if (code === CommandStatus.Succeeded || code === CommandStatus.Failed) return;
-      this.device.update(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
+      this.answer(property, { state: 'Alert' }, this.refusal(code, 'move') ?? 'Move refused');
     });
   }
 
   private abort(caller: Caller): void {
-    void this.service.stop(caller).then((code) => {
+    this.afterCommand(this.service.stop(caller), 'answering FOCUS_ABORT_MOTION', (code) => {
       if (code !== CommandStatus.Succeeded) {
-        this.device.update('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
+        this.answer('FOCUS_ABORT_MOTION', { state: 'Alert', values: { ABORT: false } }, this.refusal(code, 'abort') ?? 'Abort failed');
         return;
       }
       for (const name of ['ABS_FOCUS_POSITION', 'REL_FOCUS_POSITION']) {
         const vector = this.device.get(name);
         if (vector && vector.state !== 'Idle') this.device.update(name, { state: 'Idle' });
       }
-      this.device.update('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
+      this.answer('FOCUS_ABORT_MOTION', { state: 'Ok', values: { ABORT: false } });
     });
   }
 
@@ -395,8 +434,6 @@ export class IndiFocuser {
           : `Refused: the focuser is busy with a move or another command; ${what === 'disconnect' ? 'abort the move first' : 'try again when it ends'}`;
       case CommandStatus.NotConnected:
         return 'The focuser is not connected: connect first';
-      case CommandStatus.DeviceNotFound:
-        return 'No FLI focuser found on USB: check the cable and power, then connect again';
       case CommandStatus.PositionOutsideLimits:
         return `Requested position is outside the focuser's range 0 to ${numberOf(this.service.reportStatus(), 'max_steps')}`;
       case CommandStatus.InvalidControlIP:

@@ -35,7 +35,7 @@ const write = (d: IndiDevice, xml: string) => {
   return checkWrite(d, command as Extract<typeof command, { kind: 'new' }>);
 };
 
-describe('INDI commands and writes, checked against the device', () => {
+describe('INDI commands and writes, checked against the device', { timeout: 30_000 }, () => {
   test('decodes the commands clients send, and names what is wrong with anything else', () => {
     assert.deepEqual(decodeCommand(element('<getProperties version="1.7" device="Dev"/>')), { kind: 'getProperties', device: 'Dev', name: undefined });
     assert.deepEqual(decodeCommand(element('<enableBLOB device="Dev">Never</enableBLOB>')), { kind: 'enableBLOB', device: 'Dev' });
@@ -121,5 +121,15 @@ describe('INDI commands and writes, checked against the device', () => {
     );
     assert.throws(() => d.update('MAX', { state: 'Ok' }), /has no property MAX/);
     assert.throws(() => d.update('POS', { values: { NOPE: 1 } }), /has no member NOPE/);
+  });
+
+  test('an answer to a write is sent even when nothing changed (a client shows the property Busy until then)', () => {
+    const d = device();
+    const events: DeviceEvent[] = [];
+    d.subscribe((e) => events.push(e));
+    d.answer('ABORT', { state: 'Idle', values: { ABORT: false } });
+    d.answer('ABORT', { state: 'Idle', values: { ABORT: false } });
+    assert.deepEqual(events.map((e) => [e.kind, e.kind === 'set' ? e.vector.name : null]), [['set', 'ABORT'], ['set', 'ABORT']]);
+    assert.throws(() => d.answer('MAX_GONE', { state: 'Ok' }), /has no property MAX_GONE/);
   });
 });

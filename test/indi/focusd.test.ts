@@ -3,7 +3,11 @@
 // by rockit's side: real Python Pyro4 clients and our `focus` command line, all child processes.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runFocusd } from '../../src/service/daemon.js';
 import { eventually, runFocus } from '../cli/harness.js';
 import { focusdBin } from '../helpers/paths.js';
 import { start } from '../helpers/process.js';
@@ -105,14 +109,20 @@ describe('focusd --indi: INDI clients on the simulated focuser, beside rockit on
     evalTrue(`"${DEV}.REL_FOCUS_POSITION._STATE"==1 && "${ABS}"==4000`);
   });
 
-  test('out of range: Alert with a message, and nothing moves', async () => {
+  test('out of range: Alert with a message, and nothing moves (REL keeps its last accepted value)', async () => {
     const from = watch.received.length;
+    const rel = `${DEV}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION`;
+    const accepted = get(rel).get(rel);
+    assert.equal(accepted, '500', 'the last relative move');
     set(`${ABS}=100001`);
     const alert = await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert', 10_000, from);
     assert.equal(alert.attr('message'), 'ABS_FOCUS_POSITION.FOCUS_ABSOLUTE_POSITION: 100001 is outside 0 to 100000');
     set(`${DEV}.REL_FOCUS_POSITION.FOCUS_RELATIVE_POSITION=4001`); // inward from 4000
-    const rel = await watch.waitFor((r) => isSet('REL_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'REL Alert', 10_000, from);
-    assert.equal(rel.attr('message'), "Requested position -1 is outside the focuser's range 0 to 100000");
+    const refused = await watch.waitFor((r) => isSet('REL_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'REL Alert', 10_000, from);
+    assert.equal(refused.attr('message'), "Requested position -1 is outside the focuser's range 0 to 100000");
+    // As libindi: a refused relative move leaves the value alone.
+    assert.equal(refused.members.get('FOCUS_RELATIVE_POSITION'), '500');
+    assert.equal(get(rel).get(rel), accepted);
     const status = (await py(`R['s'] = proxy().report_status()`).result).s as Record<string, unknown>;
     assert.deepEqual([status.status, status.current_steps], [1, 4000]);
   });
@@ -165,15 +175,43 @@ R['status'] = proxy().report_status()
     assert.match(status.stdout, new RegExp(`^Focuser is IDLE \\(${String(at).padStart(6, '0')} steps\\)`));
   });
 
+  test('ABORT=Off aborts too, as libindi does: the move halts, ABORT Ok and Off', async () => {
+    const from = watch.received.length;
+    set(`${ABS}=60000`);
+    await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Busy', 'ABS Busy', 10_000, from);
+    set(`${DEV}.FOCUS_ABORT_MOTION.ABORT=Off`);
+    const idle = await watch.waitFor((x) => isSet('ABS_FOCUS_POSITION')(x) && x.attr('state') !== 'Busy', 'ABS no longer Busy', 10_000, from);
+    assert.equal(idle.attr('state'), 'Idle');
+    assert.match(idle.attr('message') ?? '', /^Move stopped by INDI abort from 127\.0\.0\.1 at \d+ steps \(target 60000\)$/);
+    const abort = await watch.waitFor((x) => isSet('FOCUS_ABORT_MOTION')(x) && x.attr('state') === 'Ok', 'ABORT Ok', 10_000, from);
+    assert.equal(abort.members.get('ABORT'), 'Off');
+    assert.ok(absPosition(idle) < 60000, String(absPosition(idle)));
+  });
+
+  test('every write is answered, even one that changes nothing: INDI clients show a property Busy until the answer', async () => {
+    const from = watch.received.length;
+    const inward = `<newSwitchVector device="${DEV}" name="FOCUS_MOTION"><oneSwitch name="FOCUS_INWARD">On</oneSwitch></newSwitchVector>`;
+    const abort = `<newSwitchVector device="${DEV}" name="FOCUS_ABORT_MOTION"><oneSwitch name="ABORT">On</oneSwitch></newSwitchVector>`;
+    watch.send(inward + inward + abort + abort);
+    let motions = 0;
+    await watch.waitFor((r) => isSet('FOCUS_MOTION')(r) && r.attr('state') === 'Ok' && ++motions === 2, 'FOCUS_MOTION answered twice', 10_000, from);
+    let aborts = 0;
+    await watch.waitFor((r) => isSet('FOCUS_ABORT_MOTION')(r) && r.attr('state') === 'Ok' && ++aborts === 2, 'FOCUS_ABORT_MOTION answered twice', 10_000, from);
+  });
+
   test('a client that is not a control machine reads everything and gets Alert on writes', async () => {
     const other = await RawClient.open(t.indiPort, { localAddress: '127.0.0.2' });
     try {
       other.send('<getProperties version="1.7"/>');
       await other.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'ABS defined');
       const before = get(ABS).get(ABS);
+      const from = watch.received.length;
       other.send(`<newNumberVector device="${DEV}" name="ABS_FOCUS_POSITION"><oneNumber name="FOCUS_ABSOLUTE_POSITION">50000</oneNumber></newNumberVector>`);
       const alert = await other.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert');
       assert.equal(alert.attr('message'), "Refused: 127.0.0.2 is not one of this focuser's control machines (control_machines in the config); it may only read");
+      // Properties are shared: every other client sees that Alert too (docs/indi.md says so).
+      const seen = await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Alert', 'ABS Alert at the watcher', 10_000, from);
+      assert.equal(seen.attr('message'), alert.attr('message'));
       other.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
       await other.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert');
       const status = (await py(`R['s'] = proxy().report_status()`).result).s as Record<string, unknown>;
@@ -188,6 +226,11 @@ R['status'] = proxy().report_status()
     set(`${DEV}.CONNECTION.DISCONNECT=On`);
     await watch.waitFor((r) => r.element.name === 'delProperty' && r.attr('name') === 'ABS_FOCUS_POSITION', 'ABS deleted', 10_000, from);
     evalTrue(`"${DEV}.CONNECTION.DISCONNECT"==1 && "${DEV}.CONNECTION._STATE"==0`);
+    // Once more while disconnected: nothing to do, but still answered.
+    await watch.waitFor((x) => isSet('CONNECTION')(x) && x.attr('state') === 'Idle', 'the first DISCONNECT answered', 10_000, from);
+    const again = watch.received.length;
+    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
+    await watch.waitFor((x) => isSet('CONNECTION')(x) && x.attr('state') === 'Idle', 'the second DISCONNECT answered', 10_000, again);
     const r = await py(`
 R['status'] = proxy().report_status()['status']
 R['init'] = proxy().initialize()
@@ -211,8 +254,8 @@ R['status'] = proxy().report_status()['status']
 R['move'] = proxy().set_focus(2500)
 `).result;
     assert.deepEqual([r.status, r.move], [1, 0]);
-    await Promise.all(garbage.map((c) => c.closed));
-    await huge.closed;
+    await Promise.all(garbage.map((c) => c.waitClosed()));
+    await huge.waitClosed();
     evalTrue(`"${ABS}"==2500`);
   });
   test("rockit's home() shows on INDI: Busy while homing, Ok at 0", async () => {
@@ -226,16 +269,20 @@ R['move'] = proxy().set_focus(2500)
   });
 });
 
+/** focusd --indi (move_timeout in seconds) with a raw client that follows everything and has connected the focuser. */
+async function startConnected(moveTimeout: number): Promise<{ t: Awaited<ReturnType<typeof startWithIndi>>; watch: RawClient }> {
+  const t = await startWithIndi({ moveTimeout });
+  const watch = await RawClient.open(t.indiPort);
+  watch.send('<getProperties version="1.7"/>');
+  watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
+  await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
+  return { t, watch };
+}
+
 describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
   let t: Awaited<ReturnType<typeof startWithIndi>>;
   let watch: RawClient;
-  before(async () => {
-    t = await startWithIndi({ moveTimeout: 1 });
-    watch = await RawClient.open(t.indiPort);
-    watch.send('<getProperties version="1.7"/>');
-    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
-    await watch.waitFor((r) => r.element.name === 'defNumberVector' && r.attr('name') === 'ABS_FOCUS_POSITION', 'connected');
-  });
+  before(async () => ({ t, watch } = await startConnected(1)));
   after(async () => {
     watch?.close();
     await t?.proc.stop();
@@ -263,11 +310,117 @@ describe('focusd --indi: time-outs and faults', { timeout: 120_000 }, () => {
     watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`);
     await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Ok', 'CONNECTION Ok', 10_000, from);
   });
+
+  test("a failed connect, rockit's or INDI's, is CONNECTION Alert with report_status's last_error", async () => {
+    const connect = `<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="CONNECT">On</oneSwitch></newSwitchVector>`;
+    watch.send(`<newSwitchVector device="${DEV}" name="CONNECTION"><oneSwitch name="DISCONNECT">On</oneSwitch></newSwitchVector>`);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Idle', 'CONNECTION Idle');
+    // rockit's initialize() finds no focuser: INDI sees the connection fail, with the reason.
+    let from = watch.received.length;
+    const rockit = await pythonChild(t.uri, `
+sim().unplug()
+R['init'] = proxy().initialize()
+R['s'] = proxy().report_status()
+`).result;
+    assert.equal(rockit.init, 4, 'DeviceNotFound');
+    const lastError = (rockit.s as Record<string, unknown>).last_error as string;
+    assert.match(lastError, /^Focuser not found: /);
+    const byRockit = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.deepEqual([byRockit.attr('message'), byRockit.members.get('CONNECT')], [lastError, 'Off']);
+    // INDI's CONNECT: the same reason, not a text of its own.
+    from = watch.received.length;
+    watch.send(connect);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Busy', 'CONNECTION Busy', 10_000, from);
+    const byIndi = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.deepEqual([byIndi.attr('message'), byIndi.members.get('CONNECT')], [lastError, 'Off']);
+    assert.equal(watch.received.slice(from).filter((r) => r.attr('message') !== undefined).length, 1, 'the reason is said once');
+    await pythonChild(t.uri, `R['r'] = sim().replug()`).result;
+    from = watch.received.length;
+    watch.send(connect);
+    await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Ok', 'CONNECTION Ok', 10_000, from);
+  });
 });
 
+describe('focusd --indi: an abort whose stop ends in a fault', { timeout: 120_000 }, () => {
+  let t: Awaited<ReturnType<typeof startWithIndi>>;
+  let watch: RawClient;
+  before(async () => ({ t, watch } = await startConnected(60)));
+  after(async () => {
+    watch?.close();
+    await t?.proc.stop();
+  });
+
+  test('the focuser is unplugged while an INDI abort is stopping a move: focusd keeps serving Pyro and INDI, CONNECTION shows the fault', async () => {
+    const from = watch.received.length;
+    watch.send(`<newNumberVector device="${DEV}" name="ABS_FOCUS_POSITION"><oneNumber name="FOCUS_ABSOLUTE_POSITION">90000</oneNumber></newNumberVector>`);
+    await watch.waitFor((r) => isSet('ABS_FOCUS_POSITION')(r) && r.attr('state') === 'Busy', 'ABS Busy', 10_000, from);
+    // Each reply takes 400 ms, so the stop the abort queues is still talking to the focuser when
+    // it is unplugged 300 ms later: the stop ends in a fault. The abort goes from the same script
+    // so that nothing slower than a socket write comes between the three.
+    await pythonChild(
+      t.uri,
+      `
+s = sim()
+s.slow_reply(400)
+c = socket.create_connection(('127.0.0.1', ${t.indiPort}))
+c.sendall(b'<newSwitchVector device="${DEV}" name="FOCUS_ABORT_MOTION"><oneSwitch name="ABORT">On</oneSwitch></newSwitchVector>')
+s.unplug_after(300)
+time.sleep(1.5)
+c.close()
+`,
+    ).result;
+    const connection = await watch.waitFor((r) => isSet('CONNECTION')(r) && r.attr('state') === 'Alert', 'CONNECTION Alert', 10_000, from);
+    assert.match(connection.attr('message') ?? '', /^Focuser fault (during move|while stopping): /);
+    assert.ok(watch.received.slice(from).some((r) => r.element.name === 'delProperty' && r.attr('name') === 'FOCUS_ABORT_MOTION'), 'FOCUS_ABORT_MOTION deleted');
+    const r = await pythonChild(t.uri, `R['s'] = proxy().report_status()`).result.catch((e: unknown) => {
+      throw new Error(`Pyro did not answer (${String(e).split('\n').at(-2)}); focusd's stderr ends: ${t.proc.stderr().slice(-600)}`);
+    });
+    const status = r.s as Record<string, unknown>;
+    assert.equal(status.status, 0);
+    assert.match(String(status.last_error), /^Focuser fault/);
+    assert.equal(t.proc.child.exitCode, null, `focusd exited: ${t.proc.stderr().slice(-600)}`);
+    // The case at hand: the abort's stop was queued and answered Failed by the fault.
+    assert.match(t.proc.stdout(), /stop\(\) from 127\.0\.0\.1 \(indi\): failed: Focuser fault/);
+    // INDI still serves: a new client is answered.
+    const after = await RawClient.open(t.indiPort);
+    try {
+      after.send('<getProperties version="1.7"/>');
+      await after.waitFor((x) => x.attr('name') === 'CONNECTION', 'CONNECTION defined');
+    } finally {
+      after.close();
+    }
+  });
+});
+
+/** A port free now on 127.0.0.1 (bound, then let go). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resolves once `port` can be bound on 127.0.0.1 (and lets it go again); rejects with the bind error. */
+async function bindable(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, resolve);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** A phone book file putting the e2e daemon on 127.0.0.1:`port` (read after the scratch one, so it wins). */
+function pyroPortBook(port: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'focusd-indi-')), 'pyro-port.json');
+  writeFileSync(file, JSON.stringify({ daemons: { e2e_focuser: { object_id: 'e2e_focuser_daemon', host: '127.0.0.1', port } } }));
+  return file;
+}
+
 describe('focusd --indi: the option', { timeout: 60_000 }, () => {
-  const run = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const { config, env: base } = scratchSetup();
+  const run = async (args: string[], env: NodeJS.ProcessEnv = {}, phoneBooks: string[] = []) => {
+    const { config, env: base } = scratchSetup({ phoneBooks });
     const p = start(process.execPath, [focusdBin, '--simulate', ...args, config], { env: { ...base, ...env }, lifetimeMs: 20_000 });
     return p;
   };
@@ -291,11 +444,31 @@ describe('focusd --indi: the option', { timeout: 60_000 }, () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
+    const pyroPort = await freePort();
     try {
-      const p = await run(['--indi', `127.0.0.1:${port}`]);
+      const p = await run(['--indi', `127.0.0.1:${port}`], {}, [pyroPortBook(pyroPort)]);
       const { code } = await p.exited;
       assert.equal(code, 1);
       assert.equal(p.stderr(), `focusd: cannot listen on 127.0.0.1:${port} for INDI (--indi): the port is already in use (is another focusd running?)\n`);
+      await bindable(pyroPort);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('runFocusd: when INDI cannot listen, the Pyro daemon it had started is closed before it throws', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const pyroPort = await freePort();
+    try {
+      const { config, env } = scratchSetup({ phoneBooks: [pyroPortBook(pyroPort)], env: { FOCUSD_LOG_LEVEL: 'silent' } });
+      await assert.rejects(
+        runFocusd({ configPath: config, simulate: true, env, indi: { host: '127.0.0.1', port, deviceName: DEV } }),
+        /cannot listen on 127\.0\.0\.1:\d+ for INDI \(--indi\): the port is already in use/,
+      );
+      // In this same process: only a closed daemon lets the port be bound again.
+      await bindable(pyroPort);
     } finally {
       blocker.close();
     }

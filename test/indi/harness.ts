@@ -99,6 +99,15 @@ export class RawClient {
     });
   }
 
+  /** Resolves once the server has closed the connection; rejects after `timeoutMs`. */
+  waitClosed(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the connection was not closed within ${timeoutMs} ms; received: ${this.summary()}`)), timeoutMs);
+    });
+    return Promise.race([this.closed, late]).finally(() => clearTimeout(timer));
+  }
+
   /** The next `message` (or any element carrying a message attribute) matching `pattern`. */
   waitForMessage(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<Received> {
     return this.waitFor((r) => pattern.test(r.attr('message') ?? ''), `a message matching ${pattern}`, timeoutMs, from);

@@ -60,6 +60,27 @@ setTimeout(() => s.destroy(), 2000);`;
   return elements.filter((e) => e.name.startsWith('def'));
 }
 
+/**
+ * A client of the server on `port` inside the namespace that keeps every element it is sent, for
+ * states that last only a moment (a short program relays its socket to our pipe).
+ */
+function watcher(prefix: string[], port: number): { received: XmlElement[]; proc: Running } {
+  const script = `
+const s = require('node:net').connect(${port}, '127.0.0.1');
+s.on('connect', () => s.write('<getProperties version="1.7"/>'));
+s.pipe(process.stdout);
+s.on('close', () => process.exit(0));`;
+  const proc = start(prefix[0] as string, [...prefix.slice(1), process.execPath, '-e', script], { lifetimeMs: 170_000 });
+  const received: XmlElement[] = [];
+  const reader = new XmlStreamReader({ maxElementBytes: 1 << 20 });
+  proc.child.stdout?.on('data', (chunk: string | Buffer) => {
+    const { elements, error } = reader.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    if (error) throw new Error(`the server sent bad XML: ${error.message}`);
+    received.push(...elements);
+  });
+  return { received, proc };
+}
+
 describe('indiserver chains focusd as a remote driver beside INDI\'s focuser simulator', { timeout: 180_000 }, () => {
   let ns: Namespace;
   let focusd: Running;
@@ -181,12 +202,26 @@ describe('indiserver chains focusd as a remote driver beside INDI\'s focuser sim
   });
 
   test('a rockit move is Busy on INDI and an INDI move is refused during it; rockit stop() halts an INDI move', async () => {
-    const rockit = py(`R['code'] = proxy(timeout=90).set_focus(1000)`);
-    evalTrue(`"${ABS_STATE}"==2`);
-    set(`${ABS}=50000`);
-    evalTrue(`"${ABS_STATE}"==3`, 5); // refused: Alert, while the rockit move goes on
-    evalTrue(`"${ABS_STATE}"==2`, 5);
-    assert.equal((await rockit.result).code, 0);
+    // The refusal's Alert lasts until the next position of the running move (100 ms at most): a
+    // client already connected sees it; one started after the write may not.
+    const w = watcher(ns.prefix, 7624);
+    try {
+      await eventually(() => w.received.some((e) => e.attributes.get('name') === 'ABS_FOCUS_POSITION'), 10_000, 'the watcher following');
+      const rockit = py(`R['code'] = proxy(timeout=90).set_focus(1000)`);
+      evalTrue(`"${ABS_STATE}"==2`);
+      const from = w.received.length;
+      set(`${ABS}=50000`);
+      const isAbs = (e: XmlElement) => e.name === 'setNumberVector' && e.attributes.get('device') === DEV && e.attributes.get('name') === 'ABS_FOCUS_POSITION';
+      await eventually(
+        () => w.received.slice(from).some((e) => isAbs(e) && e.attributes.get('state') === 'Alert' && /^Refused: the focuser is busy/.test(e.attributes.get('message') ?? '')),
+        10_000,
+        'the refused move in Alert',
+      );
+      evalTrue(`"${ABS_STATE}"==2`, 5); // while the rockit move goes on
+      assert.equal((await rockit.result).code, 0);
+    } finally {
+      await w.proc.stop();
+    }
     evalTrue(`"${ABS_STATE}"==1 && "${ABS}"==1000`);
     set(`${ABS}=60000`);
     evalTrue(`"${ABS_STATE}"==2 && "${ABS}">2000`);

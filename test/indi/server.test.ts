@@ -4,6 +4,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { IndiDevice, IndiServer, type IndiClient, type IndiLimits, type WriteRequest } from '../../src/indi/index.js';
 import { eventually } from '../cli/harness.js';
+import { DENIAL_BACKLOG } from '../../src/net/index.js';
+import { halfOpenFlood } from '../helpers/flood.js';
 import { RawClient } from './harness.js';
 
 interface Rig {
@@ -36,7 +38,11 @@ async function rig(limits: Partial<IndiLimits> = {}): Promise<Rig> {
     host: '127.0.0.1',
     port: 0,
     device,
-    onWrite: (request, client) => writes.push({ request, client }),
+    onWrite: (request, client) => {
+      // A device that fails on one value: the server must survive its handler's bugs.
+      if (request.type === 'Number' && request.values.get('STEPS') === 666) throw new Error('the handler failed');
+      writes.push({ request, client });
+    },
     limits,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   });
@@ -60,7 +66,7 @@ const GET = '<getProperties version="1.7"/>\n';
 const setPos = (value: string, device = 'Test Focuser') =>
   `<newNumberVector device="${device}" name="POS"><oneNumber name="STEPS">${value}</oneNumber></newNumberVector>`;
 
-describe('INDI server: what clients are sent', () => {
+describe('INDI server: what clients are sent', { timeout: 60_000 }, () => {
   let r: Rig;
   before(async () => (r = await rig()));
   after(async () => r.close());
@@ -121,7 +127,7 @@ describe('INDI server: what clients are sent', () => {
   });
 });
 
-describe('INDI server: bad input gets a clear message or a closed connection, and nothing else suffers', () => {
+describe('INDI server: bad input gets a clear message or a closed connection, and nothing else suffers', { timeout: 120_000 }, () => {
   let r: Rig;
   let watcher: RawClient;
   before(async () => {
@@ -191,15 +197,29 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
       c.send(input);
       const m = await c.waitForMessage(expected);
       assert.equal(m.attr('device'), undefined, 'a message about the connection names no device');
-      await c.closed;
+      await c.waitClosed();
       await watcherStillServed(what);
     });
   }
 
+  test('a command whose handler throws costs that client its connection, never the server', async () => {
+    const c = await r.open();
+    c.send(GET);
+    await c.waitFor((x) => x.attr('name') === 'NOTE', 'the definitions');
+    c.send(setPos('666') + setPos('667'));
+    await c.waitClosed();
+    assert.ok(r.warnings.some((w) => /internal error while handling an INDI command/.test(w) && /the handler failed/.test(w)), r.warnings.join('\n'));
+    assert.equal(r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 667), false, 'a command after the failure was carried out');
+    await watcherStillServed('after a handler failed');
+    const next = await r.open();
+    next.send(setPos('668'));
+    await eventually(() => r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 668), 5000, 'a new client served');
+  });
+
   test('commands before the bad XML in the same chunk are still carried out', async () => {
     const c = await r.open();
     c.send(setPos('321') + '<bad attr=></bad>');
-    await c.closed;
+    await c.waitClosed();
     assert.ok(r.writes.some((w) => w.request.type === 'Number' && w.request.values.get('STEPS') === 321));
   });
 
@@ -213,7 +233,7 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
       sent++;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await c.closed;
+    await c.waitClosed();
     assert.ok(sent < 10_000, 'the server never closed the endless document');
     await watcherStillServed('after the endless document');
   });
@@ -221,13 +241,47 @@ describe('INDI server: bad input gets a clear message or a closed connection, an
   test('an element left unfinished is dropped after the element time-out', async () => {
     const c = await r.open();
     c.send('<newNumberVector device="Test Focuser" name="POS"><oneNum');
-    await c.closed;
-    assert.ok(r.warnings.some((w) => /an element left unfinished for 300 ms/.test(w)), r.warnings.join('\n'));
+    await c.waitClosed();
+    assert.ok(r.warnings.some((w) => /no element completed for 300 ms/.test(w)), r.warnings.join('\n'));
     await watcherStillServed('after the unfinished element');
   });
 });
 
-describe('INDI server: many and greedy clients', () => {
+describe('INDI server: the element time-out counts completed elements, not bytes', { timeout: 60_000 }, () => {
+  let r: Rig;
+  before(async () => (r = await rig({ elementTimeoutMs: 1000 })));
+  after(async () => r.close());
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test('a client whose chunks always end mid-element but keep completing elements is served past the time-out', async () => {
+    const c = await r.open();
+    const chunks = 25; // every 100 ms: 2.5 s, always with part of an element pending
+    c.send('<pingRequest uid="0"/><pingReq');
+    for (let i = 1; i < chunks; i++) {
+      await pause(100);
+      c.send(`uest uid="${i}"/><pingReq`);
+    }
+    c.send(`uest uid="${chunks}"/>`);
+    let replies = 0;
+    await c.waitFor((x) => x.element.name === 'pingReply' && ++replies === chunks + 1, `${chunks + 1} pingReplies`);
+    assert.equal(c.isClosed, false);
+  });
+
+  test('a client trickling one element byte by byte is dropped at the time-out: bytes alone are no progress', async () => {
+    const c = await r.open();
+    const element = setPos('5'); // 90 bytes: 9 s at one byte every 100 ms
+    const started = Date.now();
+    for (let i = 0; i < element.length && !c.isClosed; i++) {
+      c.send(element[i] as string);
+      await pause(100);
+    }
+    await c.waitClosed();
+    assert.ok(Date.now() - started < 8000, 'the whole element was sent before the drop');
+    assert.ok(r.warnings.some((w) => /no element completed for 1000 ms/.test(w)), r.warnings.join('\n'));
+  });
+});
+
+describe('INDI server: many and greedy clients', { timeout: 240_000 }, () => {
   test('hundreds of clients each get every update; past maxConnections a client is told and closed', async () => {
     const r = await rig({ maxConnections: 300 });
     try {
@@ -237,14 +291,15 @@ describe('INDI server: many and greedy clients', () => {
       await Promise.all(clients.map((c) => c.waitFor((x) => x.attr('name') === 'NOTE', 'definitions', 20_000)));
       const extra = await r.open();
       await extra.waitForMessage(/^focusd: too many INDI clients \(this server serves at most 300\); closing the connection$/);
-      await extra.closed;
+      await extra.waitClosed();
       for (let i = 1; i <= 20; i++) r.device.update('POS', { values: { STEPS: i } });
       await Promise.all(clients.map((c) => c.waitFor((x) => x.members.get('STEPS') === '20', 'the last update', 20_000)));
       for (const c of clients) {
         const seen = c.received.filter((x) => x.element.name === 'setNumberVector').map((x) => Number(x.members.get('STEPS')));
         assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i + 1));
       }
-      assert.equal(r.server.connectionCount, 300);
+      // The refused client's socket counted until it closed.
+      await eventually(() => r.server.connectionCount === 300, 10_000, 'the refused client to be let go');
       for (const c of clients) c.close();
       await eventually(() => r.server.connectionCount === 0, 10_000, 'every connection to be forgotten');
     } finally {
@@ -252,8 +307,31 @@ describe('INDI server: many and greedy clients', () => {
     }
   });
 
-  test('a client that never reads is dropped once its unsent updates pass the limit; a reading client gets every update', async () => {
-    const r = await rig({ maxUnsentBytes: 64 * 1024 });
+  test('a flood past maxConnections: refused clients count until their socket closes; past the denial backlog they are closed without a word', async () => {
+    const r = await rig({ maxConnections: 2 });
+    try {
+      const served = [await r.open(), await r.open()];
+      // Clients that never close their side: each refused one lingers until the server closes it.
+      const flood = await halfOpenFlood(r.port, DENIAL_BACKLOG + 30);
+      try {
+        assert.ok(r.server.connectionCount <= 2 + DENIAL_BACKLOG, `the server holds ${r.server.connectionCount} sockets`);
+        await eventually(() => flood.clients.every((c) => c.ended), 10_000, 'every flood client closed');
+        const told = flood.clients.filter((c) => c.bytes > 0).length;
+        assert.ok(told > 0 && told <= DENIAL_BACKLOG, `${told} refused clients were told why`);
+        assert.ok(told < flood.clients.length, 'no client was closed at once: refused ones were not counted');
+      } finally {
+        flood.close();
+      }
+      await eventually(() => r.server.connectionCount === 2, 10_000, 'the refused sockets to be let go');
+      served[0]?.send(GET);
+      await served[0]?.waitFor((x) => x.attr('name') === 'NOTE', 'a served client still answered');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a client that never reads is dropped once its unsent updates pass the limit (64 KiB by default); a reading client gets every update', async () => {
+    const r = await rig();
     try {
       const reader = await r.open();
       const stalled = await r.open();
@@ -269,7 +347,7 @@ describe('INDI server: many and greedy clients', () => {
         if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await eventually(() => r.warnings.some((w) => /client is not reading: more than 65536 bytes unsent/.test(w)), 20_000, 'the stalled client to be dropped');
-      assert.equal(r.server.connectionCount, 1);
+      await eventually(() => r.server.connectionCount === 1, 10_000, "the stalled client's socket to close");
       const last = r.device.get('NOTE');
       const lastText = last?.type === 'Text' ? last.members[0]?.value : '';
       const sent = Number(lastText?.split(' ')[0]);
@@ -281,8 +359,8 @@ describe('INDI server: many and greedy clients', () => {
     }
   });
 
-  test('a client that sends faster than it reads is slowed, not dropped, and gets every answer', async () => {
-    const r = await rig({ maxUnsentBytes: 64 * 1024 });
+  test('a client that sends faster than it reads is slowed, not dropped, and gets every answer (default limits)', async () => {
+    const r = await rig();
     try {
       // Without the slowing down, the answers would pass maxUnsentBytes and the client be dropped.
       r.device.update('NOTE', { values: { TEXT: 'w'.repeat(16_000) } });

@@ -20,7 +20,7 @@ const STREAM =
   '<!-- a comment -- with dashes -->' +
   '<newTextVector device="d&amp;x" name="T"><oneText name="t">a &lt;b&gt; &#233;&#x1F52D; <![CDATA[<raw & ]]]]>é</oneText></newTextVector>';
 
-describe('XML reader: a stream of top-level INDI elements with no root', () => {
+describe('XML reader: a stream of top-level INDI elements with no root', { timeout: 60_000 }, () => {
   test('reads every top-level element in order, with attributes, text, entities, CDATA; skips declarations and comments', () => {
     const { elements, error } = readAll(STREAM);
     assert.equal(error, null);
@@ -129,7 +129,7 @@ describe('XML reader: a stream of top-level INDI elements with no root', () => {
   });
 });
 
-describe('XML writer: anything we write reads back as written', () => {
+describe('XML writer: anything we write reads back as written', { timeout: 60_000 }, () => {
   test('text and attribute values with markup, quotes, newlines and forbidden characters', () => {
     const nasty = `<"a' & b>\n\t\r\u0001\ud800 é🔭 ]]>`;
     const written = textElement('oneText', [['name', nasty]], nasty);

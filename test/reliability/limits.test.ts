@@ -15,6 +15,9 @@ import {
   type DaemonLimits,
   type PyValue,
 } from '../../src/pyro/index.js';
+import { DENIAL_BACKLOG } from '../../src/net/index.js';
+import { eventually } from '../cli/harness.js';
+import { halfOpenFlood } from '../helpers/flood.js';
 import { fromRoot } from '../helpers/paths.js';
 import { PY_PRELUDE, pythonJson, type PyAttempt } from './python-async.js';
 import { WireClient, callPayload, invokeFrame } from './wire.js';
@@ -140,6 +143,24 @@ describe('daemon limits, each hit over real sockets', { timeout: 120_000 }, () =
       PY_PRELUDE + `p = Pyro4.Proxy(${JSON.stringify(uri)})\np._pyroTimeout = 10\nprint('RESULT ' + json.dumps(attempt(lambda: p.echo('in'))))`,
     );
     assert.deepEqual(again, { ok: true, value: 'in' });
+  });
+
+  test('a flood past maxConnections: refused connections count until their socket closes; past the denial backlog they are closed without a word', async () => {
+    const { daemon, port, uri } = await daemonWith({ maxConnections: 2 });
+    const handshake = encodeMessage({ type: MessageType.CONNECT, seq: 0, payload: Buffer.from("# serpent utf-8 python3.2\n{'handshake':'hello'}") });
+    // Clients that never close their side: each refused one lingers until the daemon closes it.
+    const flood = await halfOpenFlood(port, 2 + DENIAL_BACKLOG + 30, handshake);
+    try {
+      assert.ok(daemon.connectionCount <= 2 + DENIAL_BACKLOG, `the daemon holds ${daemon.connectionCount} sockets`);
+      await eventually(() => flood.clients.every((c) => c.bytes > 0 || c.ended), 10_000, 'every client answered or closed');
+      const silent = flood.clients.filter((c) => c.bytes === 0);
+      assert.ok(silent.length > 0, 'no connection was closed at once: refused ones were not counted');
+      assert.ok(silent.every((c) => c.ended));
+    } finally {
+      flood.close();
+    }
+    await connectionsFallTo(daemon, 0);
+    await stillServes(uri);
   });
 
   test('handshake timeout: silence, or half a header, before CONNECT is dropped', async () => {

@@ -15,6 +15,7 @@ import {
 } from '../message/index.js';
 import { isPlainObject, pyObject, PyTuple, type PyObject, type PyValue } from '../serpent/index.js';
 import { replySerializerFor, serializerFor, serpentSerializer, type Serializer } from '../serializers.js';
+import { normaliseAddress } from '../../net/index.js';
 import { bindArguments } from './binding.js';
 import type { DaemonLimits } from './limits.js';
 import type { PyroLogger } from './logger.js';
@@ -26,7 +27,6 @@ export interface ConnectionHost {
   readonly logger: PyroLogger;
   readonly preserveFloats: boolean;
   lookup(objectId: string): Registration | undefined;
-  closed(connection: Connection): void;
 }
 
 const enum Phase {
@@ -35,12 +35,7 @@ const enum Phase {
   Closed,
 }
 
-/** IPv4-mapped IPv6 (`::ffff:10.2.6.1`) as the plain IPv4 address a control-IP list names. */
-export function normaliseAddress(address: string | undefined): string {
-  if (!address) return '';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? (mapped[1] as string) : address;
-}
+export { normaliseAddress };
 
 /**
  * A fresh correlation id for a request that brought none (Pyro4 makes a uuid4 then). Drawn from a
@@ -387,7 +382,6 @@ export class Connection {
     this.queue.length = 0;
     if (!this.abort.signal.aborted) {
       this.abort.abort();
-      this.host.closed(this);
       this.log('debug', {}, 'client disconnected');
     }
   }

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { TcpListener } from '../../net/index.js';
 import { toHmacKey, type HmacKey } from '../message/index.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { resolveLimits, type DaemonLimits } from './limits.js';
@@ -17,9 +17,6 @@ export interface DaemonOptions {
   preserveFloats?: boolean;
 }
 
-/** Denied connections beyond this many are closed without a handshake: a flood costs nothing. */
-const DENIAL_BACKLOG = 64;
-
 /**
  * A Pyro4 (protocol 48) daemon on one TCP address. Objects are registered under ids with an
  * explicit table of exposed methods; `Pyro.Daemon` is always there. Calls are async: a call
@@ -31,8 +28,7 @@ export class PyroDaemon implements ConnectionHost {
   readonly logger: PyroLogger;
   readonly preserveFloats: boolean;
   private readonly registrations = new Map<string, Registration>();
-  private readonly connections = new Set<Connection>();
-  private server: Server | null = null;
+  private readonly listener: TcpListener<Connection>;
   private bound: { host: string; port: number } | null = null;
   private nextConnectionId = 1;
 
@@ -41,6 +37,15 @@ export class PyroDaemon implements ConnectionHost {
     this.hmacKey = toHmacKey(options.hmacKey);
     this.logger = options.logger ?? silentLogger;
     this.preserveFloats = options.preserveFloats ?? true;
+    this.listener = new TcpListener({
+      host: options.host,
+      port: options.port,
+      maxConnections: this.limits.maxConnections,
+      logger: this.logger,
+      name: 'Pyro daemon',
+      serve: (socket, refusal) => new Connection(socket, this.nextConnectionId++, this, refusal),
+      tooMany: (max) => `too many connections (this daemon serves at most ${max})`,
+    });
     this.register(
       DAEMON_OBJECT_ID,
       daemonObject({ location: () => this.location(), registrations: () => this.registrations }),
@@ -63,7 +68,7 @@ export class PyroDaemon implements ConnectionHost {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.listener.size;
   }
 
   uriFor(objectId: string): string {
@@ -76,48 +81,14 @@ export class PyroDaemon implements ConnectionHost {
   }
 
   /** Binds and listens; rejects with the system error (code EADDRINUSE, EADDRNOTAVAIL...) when it cannot. */
-  start(): Promise<{ host: string; port: number }> {
-    if (this.server) return Promise.reject(new Error('daemon already started'));
-    const server = createServer((socket) => this.accept(socket));
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (e) => {
-        this.server = null;
-        reject(e);
-      });
-      server.listen({ host: this.options.host, port: this.options.port, exclusive: true }, () => {
-        server.removeAllListeners('error');
-        server.on('error', (e) => this.logger.error({ err: e.message }, 'server error'));
-        const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : this.options.port;
-        this.bound = { host: this.options.host, port };
-        this.logger.info({ location: this.location() }, 'Pyro daemon listening');
-        resolve(this.bound);
-      });
-    });
+  async start(): Promise<{ host: string; port: number }> {
+    this.bound = await this.listener.start();
+    this.logger.info({ location: this.location() }, 'Pyro daemon listening');
+    return this.bound;
   }
 
   /** Stops listening and closes every connection; calls in progress see their signal abort. */
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const connection of [...this.connections]) connection.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  closed(connection: Connection): void {
-    this.connections.delete(connection);
-  }
-
-  private accept(socket: Socket): void {
-    const count = this.connections.size;
-    if (count >= this.limits.maxConnections + DENIAL_BACKLOG) {
-      this.logger.warn({ client: socket.remoteAddress }, 'connection flood: closing without handshake');
-      socket.destroy();
-      return;
-    }
-    const denied = count >= this.limits.maxConnections ? `too many connections (this daemon serves at most ${this.limits.maxConnections})` : null;
-    const connection = new Connection(socket, this.nextConnectionId++, this, denied);
-    this.connections.add(connection);
+  close(): Promise<void> {
+    return this.listener.close();
   }
 }

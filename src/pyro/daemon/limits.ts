@@ -1,3 +1,5 @@
+import { resolveLimits as resolveNetLimits } from '../../net/index.js';
+
 /** Protective limits of the daemon; each has a safe default and can be set per daemon. */
 export interface DaemonLimits {
   /** Annotations plus payload of one message, checked from the header before the body is read. */
@@ -24,9 +26,5 @@ export const DEFAULT_LIMITS: DaemonLimits = {
 };
 
 export function resolveLimits(given: Partial<DaemonLimits> | undefined): DaemonLimits {
-  const limits = { ...DEFAULT_LIMITS, ...given };
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`daemon limit ${name} must be a non-negative number, not ${String(value)}`);
-  }
-  return limits;
+  return resolveNetLimits(DEFAULT_LIMITS, given, 'daemon');
 }

@@ -1,14 +1,6 @@
-/** The daemon's log: pino's method shape, so a pino logger can be passed straight in. */
-export interface PyroLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+import type { NetLogger } from '../../net/index.js';
 
-export const silentLogger: PyroLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+/** The daemon's log: pino's method shape, so a pino logger can be passed straight in. */
+export type PyroLogger = NetLogger;
+
+export { silentLogger } from '../../net/index.js';
