@@ -7,12 +7,12 @@
  * Usage: node dist/bench/instrumented-focusd.js <config.json>   (FOCUSD_PHONEBOOK as for focusd)
  */
 import { loadConfig, loadPhoneBook } from '../src/config/index.js';
+import { SimulatedAtlas } from '../src/hardware/index.js';
 import { createFocusdLog } from '../src/logging/index.js';
 import { PyroDaemon } from '../src/pyro/index.js';
 import { deviceOpener } from '../src/service/atlas-device.js';
 import { controlIpCheck, focuserObject } from '../src/service/focuser-object.js';
 import { FocuserService } from '../src/service/focuser-service.js';
-import { createSimulator } from '../src/service/simulator-object.js';
 
 async function main(): Promise<void> {
   const configPath = process.argv[2];
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const book = loadPhoneBook(process.env);
   const config = loadConfig(configPath, book);
   const log = createFocusdLog({ logName: config.logName, forwarder: null });
-  const simulator = createSimulator(process.env);
+  const simulator = new SimulatedAtlas();
   // The simulated Atlas's command listener runs as the halt bytes arrive at the device.
   simulator.onCommand((_bytes, _atMs, halt) => {
     if (halt) process.stdout.write(`HALT ${process.hrtime.bigint()}\n`);
@@ -29,9 +29,10 @@ async function main(): Promise<void> {
     open: deviceOpener({ simulator }),
     log: { info: (m) => log.info(m), warning: (m) => log.warning(m), error: (m) => log.error(m) },
     moveTimeout: config.moveTimeout,
+    isControl: controlIpCheck(config.controlIps),
   });
   const daemon = new PyroDaemon({ host: config.daemon.host, port: config.daemon.port });
-  daemon.register(config.daemon.objectId, focuserObject(service, controlIpCheck(config.controlIps)));
+  daemon.register(config.daemon.objectId, focuserObject(service));
   const bound = await daemon.start();
   process.stdout.write(`Starting daemon PYRO:${config.daemon.objectId}@${bound.host}:${bound.port}\n`);
   const stop = (): void => {

@@ -5,7 +5,8 @@
 # source maps) with the one production dependency, the usb binding (`npm ci --omit=dev`), so the
 # packages need nothing but Node.js >= 20.
 #   RPM_OUT      where the .rpm files go (default: ./rpms)
-#   RPM_VERSION  version to stamp (default: date --utc +%Y%m%d%H%M%S)
+#   RPM_VERSION  version to stamp (default: date --utc +%Y%m%d%H%M%S); the programs print the same
+#                (focusd --version, focus --version)
 # Needs: node/npm with the dev dependencies installed (npm ci), rpmbuild (Rocky: rpm-build;
 # Debian: rpm). The spec has no BuildRequires, so Debian's rpmbuild needs no --nodeps.
 set -euo pipefail
@@ -25,7 +26,7 @@ cd "$root"
 sources=$work/SOURCES
 module=$sources/module
 mkdir -p "$module/config" "$module/bin"
-node scripts/build.mjs --bundle-to "$work/bundles"
+FOCUSD_VERSION=$version node scripts/build.mjs --bundle-to "$work/bundles"
 mkdir -p "$module/dist/bundle"
 for program in focus focusd; do
   cp "$work/bundles/$program.mjs" "$module/dist/bundle/"

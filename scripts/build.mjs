@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run build`: everything the programs and the tests run from.
-//   1. the config and phone book validators, compiled ahead of time (scripts/build-validators.mts)
+//   1. the config and phone book validators, compiled ahead of time (scripts/build-validators.mts),
+//      and the version the programs print (scripts/stamp-version.mjs: FOCUSD_VERSION, or package.json's
+//      version and the git commit)
 //   2. the TypeScript compiler: dist/ (the modules the tests import)
 //   3. one bundle per program with esbuild: dist/bundle/{focus,focusd,atlas-sim}.mjs, which bin/
 //      runs and the RPMs ship. A bundle is one file, so a program's start-up reads one module
@@ -14,6 +16,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { stampVersion } from './stamp-version.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -85,5 +88,6 @@ function writeLicenses(metafile, file) {
 
 const to = process.argv.indexOf('--bundle-to');
 run(process.execPath, [bin('tsx'), join(root, 'scripts', 'build-validators.mts')], 'generating the validators');
+stampVersion();
 if (to === -1) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], 'the TypeScript compiler');
 await bundle(to === -1 ? join(root, 'dist', 'bundle') : process.argv[to + 1], process.argv.includes('--sourcemap'));

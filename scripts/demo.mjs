@@ -28,16 +28,9 @@ if (!existsSync(join(root, 'dist', 'bundle', 'focusd.mjs')) || !existsSync(join(
   process.exit(1);
 }
 
-/** focusd logs pino JSON lines; the demo shows them as `focusd: <level> <message>`. */
+/** focusd's readable log lines, indented under the demo's own. */
 function showFocusdLine(line) {
-  if (line.trim() === '') return;
-  try {
-    const entry = JSON.parse(line);
-    const level = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }[entry.level] ?? entry.level;
-    process.stdout.write(`  focusd: ${level} ${entry.msg ?? line}\n`);
-  } catch {
-    process.stdout.write(`  focusd: ${line}\n`);
-  }
+  if (line.trim() !== '') process.stdout.write(`  focusd: ${line}\n`);
 }
 
 function lines(stream, onLine) {
@@ -66,9 +59,8 @@ let focusdErr = '';
 let started;
 const startedLine = new Promise((resolve) => (started = resolve));
 lines(focusd.stdout, (line) => {
-  // focusd logs "focusd started" right after announcing its URI; waiting for it keeps that log
-  // line from landing in the middle of the focus output below.
-  if (/"msg":"focusd started"/.test(line)) started(line.trim());
+  // Waiting for the start line keeps it from landing in the middle of the focus output below.
+  if (/Starting daemon PYRO:/.test(line)) started(line.trim());
   showFocusdLine(line);
 });
 lines(focusd.stderr, (line) => {

@@ -103,6 +103,8 @@ export const REQUIREMENTS = [
     ['indi-bin', 'indiserver', 'the USB referee tests run INDI'],
     ['indi-bin', 'indi_getprop', 'the USB referee tests run INDI'],
     ['indi-bin', 'indi_setprop', 'the USB referee tests run INDI'],
+    ['indi-bin', 'indi_eval', "the INDI tests judge focusd --indi with INDI's own clients"],
+    ['indi-bin', 'indi_simulator_focus', "the INDI tests compare focusd's properties with INDI's focuser simulator"],
     ['iproute2', 'ip', 'the INDI referee runs indiserver in a network namespace of its own'],
   ].map(([pkg, command, purpose]) => ({
     packages: [pkg],

@@ -2,7 +2,9 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { VERSION } from '../generated/version.js';
 import { packageRoot } from './package-root.js';
+import { parseOrExit, usageError } from './usage.js';
 import { AtlasSimServer, SimulatedAtlas, SocketPathTakenError, hexBytes, statusName, type TranscriptEntry } from '../hardware/index.js';
 
 /**
@@ -75,12 +77,12 @@ function parse(argv: string[]): { socket: string; options: Options } {
     .option('--wrong-echo', 'start with wrong echo bytes')
     .option('--reply-delay <ms>', 'hold each reply back this long', integer('reply delay', 0))
     .option('--unplug-after <ms>', 'unplug this long after starting', integer('unplug delay', 0))
-    .addHelpText('after', `\n${COMMANDS}\n\nSIGINT or SIGTERM stops it and removes the socket.`)
-    .showHelpAfterError();
-  program.parse(argv);
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .addHelpText('after', `\n${COMMANDS}\n\nSIGINT or SIGTERM stops it and removes the socket.`);
+  parseOrExit(program, argv);
   const socket = program.args[0] ?? process.env.ATLAS_SIM_SOCKET;
-  if (socket === undefined || socket === '') program.error('atlas-sim: give the socket path (or set ATLAS_SIM_SOCKET)');
-  return { socket: socket as string, options: program.opts<Options>() };
+  if (socket === undefined || socket === '') usageError('atlas-sim', 'give the socket path (or set ATLAS_SIM_SOCKET)');
+  return { socket, options: program.opts<Options>() };
 }
 
 const onOff = (word: string | undefined): boolean => {

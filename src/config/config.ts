@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseJson } from './json.js';
 import { ConfigFileError, ConfigSchemaError, type Violation } from './errors.js';
 import { loadPhoneBook, type DaemonEntry, type PhoneBook } from './phonebook.js';
 import { validateConfigDocument } from './validators.js';
@@ -53,9 +54,9 @@ export function validateConfig(document: unknown, phoneBook: PhoneBook): Violati
 export function parseConfig(text: string, file: string, phoneBook: PhoneBook = loadPhoneBook()): FocusdConfig {
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = parseJson(text);
   } catch (e) {
-    throw new ConfigFileError(file, `not valid JSON (${(e as Error).message})`);
+    throw new ConfigFileError(file, (e as Error).message);
   }
   const violations = validateConfig(document, phoneBook);
   if (violations.length > 0) throw new ConfigSchemaError(file, violations);

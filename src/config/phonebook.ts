@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { parseJson } from './json.js';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PhoneBookError } from './errors.js';
@@ -86,9 +87,9 @@ function readPhoneBookFile(file: string): RawPhoneBook {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (e) {
-    throw new PhoneBookError(file, `not valid JSON (${(e as Error).message})`);
+    throw new PhoneBookError(file, (e as Error).message);
   }
   if (!validatePhoneBookDocument(json)) throw new PhoneBookError(file, 'schema violations', toViolations(validatePhoneBookDocument.errors));
   return json as RawPhoneBook;

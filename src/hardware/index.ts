@@ -9,3 +9,4 @@ export * from './atlas/index.js';
 export * from './simulator/index.js';
 export * from './usb/index.js';
 export { openAtlas, type OpenAtlasOptions } from './open.js';
+export { listFocusers, type FocuserListing, type ListOptions } from './list.js';

@@ -15,8 +15,6 @@ export interface UsbIdentity {
   portNumbers?: number[];
 }
 
-export type DisconnectListener = (error: Error) => void;
-
 /**
  * One FLI device on the wire. An exchange writes `write` to EP 0x02 and then reads `readLength`
  * bytes from EP 0x82; the reply may be shorter than asked (a short read), never longer.
@@ -30,6 +28,4 @@ export interface UsbTransport {
   open(): Promise<void>;
   close(): Promise<void>;
   exchange(write: Uint8Array, readLength: number, timeoutMs?: number): Promise<Buffer>;
-  /** Called once when the device goes away; returns a function that removes the listener. */
-  onDisconnect(listener: DisconnectListener): () => void;
 }

@@ -1,20 +1,13 @@
-import { assign, fromPromise, sendTo, setup, type SnapshotFrom } from 'xstate';
-import {
-  AT_HOME_BIT,
-  NoFocuserError,
-  serialized,
-  type FocuserDevice,
-  type FocuserFacts,
-  type OpenDevice,
-} from './device.js';
+import { assign, enqueueActions, fromPromise, sendTo, setup, type SnapshotFrom } from 'xstate';
+import { NoFocuserError, RESTING, serialized, type DeviceStatus, type FocuserDevice, type FocuserFacts, type OpenDevice } from './device.js';
 import { motionMachine, type MotionOutput, type MotionProgressEvent } from './motion.js';
-import { CommandStatus, FocuserStatus, type MachineLog, type Reply } from './status.js';
+import { CommandStatus, FocuserStatus, stopperName, type Caller, type MachineLog, type Reply } from './status.js';
 
 /**
- * The focuser connection: disabled -> initializing -> idle <-> moving / homing / stopping, with
- * fault (a device error: close the device, back to disabled) and shuttingDown. The machine owns the
- * device, answers every command with a rockit CommandStatus through the command's `reply`, and its
- * snapshot is what report_status() reads. Busy states answer other commands with Blocked at once.
+ * The focuser connection: disabled -> initializing -> idle <-> moving (a move or homing) / stopping,
+ * with fault (a device error: close the device, back to disabled) and shuttingDown. The machine owns
+ * the device, answers every command with a rockit CommandStatus through the command's `reply`, and
+ * its snapshot is what report_status() reads. Busy states answer other commands with Blocked at once.
  */
 export interface ConnectionInput {
   open: OpenDevice;
@@ -29,6 +22,8 @@ export interface ConnectionInput {
   idlePollMs?: number;
 }
 
+export type MotionKind = 'move' | 'home';
+
 export interface ConnectionContext {
   open: OpenDevice;
   log: MachineLog;
@@ -40,15 +35,19 @@ export interface ConnectionContext {
   facts: FocuserFacts | null;
   current: number;
   target: number;
-  statusBits: number;
+  status: DeviceStatus;
   temperatures: number[];
   homed: boolean;
-  /** The last fault or failure, for report_status and the logs. */
+  /** Why the last command failed, kept until a command succeeds: report_status's last_error. */
   lastError: string | null;
+  /** What the `moving` state is doing. */
+  motion: MotionKind;
   /** The caller of the command in progress. */
   reply: Reply | null;
   /** Callers of stop() waiting for the halt to finish. */
   stopReplies: Reply[];
+  /** Who stopped the motion in progress, for its reason. */
+  stoppedBy: string | null;
   terminating: boolean;
 }
 
@@ -57,14 +56,14 @@ export type ConnectionEvent =
   | { type: 'SHUTDOWN'; reply: Reply }
   | { type: 'MOVE'; steps: number; offset: boolean; reply: Reply }
   | { type: 'HOME'; reply: Reply }
-  | { type: 'STOP'; reply: Reply }
+  | { type: 'STOP'; reply: Reply; caller: Caller }
   /** SIGTERM/SIGINT: halt any motion, close the device, end in `stopped`. */
   | { type: 'TERMINATE' }
   | MotionProgressEvent;
 
 interface Reading {
   position: number;
-  statusBits: number;
+  status: DeviceStatus;
   temperatures: number[];
 }
 
@@ -72,9 +71,38 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 
 const readAll = async (device: FocuserDevice): Promise<Reading> => ({
   position: await device.position(),
-  statusBits: await device.status(),
+  status: await device.status(),
   temperatures: await device.temperatures(),
 });
+
+/** The device of a connected state: the machine enters none without one. */
+function connected(context: ConnectionContext): FocuserDevice {
+  if (context.device === null) throw new Error('connection machine: a connected state has no device');
+  return context.device;
+}
+
+/** Why a motion that did not arrive failed, and how loud that is. */
+function motionFailure(context: ConnectionContext, output: MotionOutput): { level: keyof MachineLog; message: string } {
+  if (output.outcome === 'fault') return { level: 'error', message: `Focuser fault during ${context.motion === 'home' ? 'homing' : 'move'}: ${describe(output.error)}` };
+  const what = context.motion === 'home' ? 'Homing' : 'Move';
+  const where = `at ${output.position} steps (target ${context.target})`;
+  if (output.outcome === 'timeout') return { level: 'warning', message: `${what} timed out after ${context.moveTimeoutMs / 1000} s ${where}; motor halted` };
+  return { level: 'info', message: `${what} stopped by ${context.stoppedBy ?? 'focusd shutting down'} ${where}` };
+}
+
+/** Answers the event's caller with `code` at once. */
+const answerWith = (code: CommandStatus) => ({
+  type: 'answer' as const,
+  params: ({ event }: { event: { reply: Reply } }) => ({ reply: event.reply, code }),
+});
+/** Logs `<what>: <the error>` as an error and keeps it as the last failure. */
+const failedWith = (what: string) => ({
+  type: 'fail' as const,
+  params: ({ event }: { event: { error: unknown } }) => ({ level: 'error' as const, message: `${what}: ${describe(event.error)}` }),
+});
+const settleWith = (code: CommandStatus) => ({ type: 'settle' as const, params: { code } });
+const holdReply = { type: 'holdReply' as const, params: ({ event }: { event: { reply: Reply } }) => ({ reply: event.reply }) };
+const queueStop = { type: 'queueStop' as const, params: ({ event }: { event: { reply: Reply; caller: Caller } }) => event };
 
 export const connectionMachine = setup({
   types: {} as { context: ConnectionContext; events: ConnectionEvent; input: ConnectionInput },
@@ -115,26 +143,44 @@ export const connectionMachine = setup({
   },
   actions: {
     answer: (_, p: { reply: Reply; code: CommandStatus }) => p.reply(p.code),
-    /** Settles the running command and any waiting stop() callers. */
-    settle: assign(({ context }, p: { code: CommandStatus; stopCode?: CommandStatus }) => {
-      context.reply?.(p.code);
-      for (const r of context.stopReplies) r(p.stopCode ?? p.code);
-      return { reply: null, stopReplies: [] };
-    }),
     holdReply: assign((_, p: { reply: Reply }) => ({ reply: p.reply })),
-    queueStop: assign(({ context }, p: { reply: Reply }) => ({ stopReplies: [...context.stopReplies, p.reply] })),
-    applyReading: assign((_, r: Reading) => ({ current: r.position, statusBits: r.statusBits, temperatures: r.temperatures })),
+    queueStop: assign(({ context }, p: { reply: Reply; caller: Caller }) => ({
+      stopReplies: [...context.stopReplies, p.reply],
+      stoppedBy: context.stoppedBy ?? stopperName(p.caller),
+    })),
+    /** Answers the command in progress (and any waiting stop() callers) and forgets them. */
+    settle: enqueueActions(({ context, enqueue }, p: { code: CommandStatus; stopCode?: CommandStatus }) => {
+      const { reply, stopReplies } = context;
+      enqueue.assign({ reply: null, stopReplies: [], stoppedBy: null });
+      enqueue(() => {
+        reply?.(p.code);
+        for (const r of stopReplies) r(p.stopCode ?? p.code);
+      });
+    }),
+    /** A command succeeded: the last failure no longer describes the focuser. */
+    clearError: assign({ lastError: null }),
+    /** Logs why a command failed and keeps it for report_status. */
+    fail: enqueueActions(({ context, enqueue }, p: { level: keyof MachineLog; message: string }) => {
+      enqueue.assign({ lastError: p.message });
+      enqueue(() => context.log[p.level](p.message));
+    }),
+    applyReading: assign((_, r: Reading) => ({ current: r.position, status: r.status, temperatures: r.temperatures })),
+    applyProgress: assign((_, p: MotionProgressEvent) => ({ current: p.position, status: p.status })),
     /** The focuser is where it is: current and target both become the true position (as upstream's stop()). */
     restAt: assign((_, position: number) => ({ current: position, target: position })),
-    recordError: assign(({ context }, p: { error: unknown; what: string }) => {
-      const message = `${p.what}: ${describe(p.error)}`;
-      context.log.error(message);
-      return { lastError: message };
+    /** A move or homing reached its end: where it is, and for homing whether it found home. */
+    arrive: enqueueActions(({ context, enqueue }, output: MotionOutput) => {
+      const at = output.position;
+      if (context.motion === 'move') {
+        enqueue.assign({ current: at, status: output.status });
+        return;
+      }
+      enqueue.assign({ current: at, target: at, status: output.status, homed: output.status.atHome || at === 0 });
+      enqueue(() => context.log.info(`Focuser homed at ${at} steps`));
     }),
-    forgetDevice: assign({ device: null, facts: null, temperatures: [], statusBits: 0, homed: false }),
+    forgetDevice: assign({ device: null, facts: null, temperatures: [], status: RESTING, homed: false }),
     markTerminating: assign({ terminating: true }),
     info: ({ context }, message: string) => context.log.info(message),
-    warning: ({ context }, message: string) => context.log.warning(message),
   },
 }).createMachine({
   id: 'connection',
@@ -149,32 +195,34 @@ export const connectionMachine = setup({
     facts: null,
     current: 0,
     target: 0,
-    statusBits: 0,
+    status: RESTING,
     temperatures: [],
     homed: false,
     lastError: null,
+    motion: 'move',
     reply: null,
     stopReplies: [],
+    stoppedBy: null,
     terminating: false,
   }),
   initial: 'disabled',
   // Defaults for busy states; each resting state overrides what it accepts.
   on: {
-    INITIALIZE: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.Blocked }) } },
-    SHUTDOWN: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.Blocked }) } },
-    MOVE: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.Blocked }) } },
-    HOME: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.Blocked }) } },
-    STOP: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.NotConnected }) } },
+    INITIALIZE: { actions: answerWith(CommandStatus.Blocked) },
+    SHUTDOWN: { actions: answerWith(CommandStatus.Blocked) },
+    MOVE: { actions: answerWith(CommandStatus.Blocked) },
+    HOME: { actions: answerWith(CommandStatus.Blocked) },
+    STOP: { actions: answerWith(CommandStatus.NotConnected) },
     TERMINATE: { actions: 'markTerminating' },
   },
   states: {
     disabled: {
       always: { guard: 'terminating', target: 'stopped' },
       on: {
-        INITIALIZE: { target: 'initializing', actions: { type: 'holdReply', params: ({ event }) => ({ reply: event.reply }) } },
-        SHUTDOWN: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.NotConnected }) } },
-        MOVE: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.NotConnected }) } },
-        HOME: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.NotConnected }) } },
+        INITIALIZE: { target: 'initializing', actions: holdReply },
+        SHUTDOWN: { actions: answerWith(CommandStatus.NotConnected) },
+        MOVE: { actions: answerWith(CommandStatus.NotConnected) },
+        HOME: { actions: answerWith(CommandStatus.NotConnected) },
         TERMINATE: { target: 'stopped' },
       },
     },
@@ -185,26 +233,17 @@ export const connectionMachine = setup({
           invoke: {
             src: 'openDevice',
             input: ({ context }) => context.open,
-            onDone: {
-              target: 'settling',
-              actions: assign(({ event }) => ({ device: event.output, facts: event.output.facts })),
-            },
+            onDone: { target: 'settling', actions: assign(({ event }) => ({ device: event.output, facts: event.output.facts })) },
             onError: [
               {
                 guard: { type: 'noFocuser', params: ({ event }) => ({ error: event.error }) },
                 target: '#connection.disabled',
                 actions: [
-                  { type: 'warning', params: ({ event }) => `Focuser not found: ${describe(event.error)}` },
-                  { type: 'settle', params: { code: CommandStatus.DeviceNotFound } },
+                  { type: 'fail', params: ({ event }) => ({ level: 'warning' as const, message: `Focuser not found: ${describe(event.error)}` }) },
+                  settleWith(CommandStatus.DeviceNotFound),
                 ],
               },
-              {
-                target: '#connection.disabled',
-                actions: [
-                  { type: 'recordError', params: ({ event }) => ({ error: event.error, what: 'Failed to initialize focuser' }) },
-                  { type: 'settle', params: { code: CommandStatus.Failed } },
-                ],
-              },
+              { target: '#connection.disabled', actions: [failedWith('Failed to initialize focuser'), settleWith(CommandStatus.Failed)] },
             ],
           },
         },
@@ -212,24 +251,19 @@ export const connectionMachine = setup({
         reading: {
           invoke: {
             src: 'readDevice',
-            input: ({ context }) => context.device as FocuserDevice,
+            input: ({ context }) => connected(context),
             onDone: {
               target: '#connection.idle',
               actions: [
                 { type: 'applyReading', params: ({ event }) => event.output },
                 { type: 'restAt', params: ({ event }) => event.output.position },
-                assign(({ event }) => ({ homed: false, lastError: null, statusBits: event.output.statusBits })),
+                assign({ homed: false }),
+                'clearError',
                 { type: 'info', params: 'Focuser initialized' },
-                { type: 'settle', params: { code: CommandStatus.Succeeded } },
+                settleWith(CommandStatus.Succeeded),
               ],
             },
-            onError: {
-              target: '#connection.fault',
-              actions: [
-                { type: 'recordError', params: ({ event }) => ({ error: event.error, what: 'Failed to initialize focuser' }) },
-                { type: 'settle', params: { code: CommandStatus.Failed } },
-              ],
-            },
+            onError: { target: '#connection.fault', actions: [failedWith('Failed to initialize focuser'), settleWith(CommandStatus.Failed)] },
           },
         },
       },
@@ -238,169 +272,80 @@ export const connectionMachine = setup({
       always: { guard: 'terminating', target: 'shuttingDown' },
       initial: 'waiting',
       on: {
-        INITIALIZE: { actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.NotDisconnected }) } },
-        SHUTDOWN: { target: 'shuttingDown', actions: { type: 'holdReply', params: ({ event }) => ({ reply: event.reply }) } },
+        INITIALIZE: { actions: answerWith(CommandStatus.NotDisconnected) },
+        SHUTDOWN: { target: 'shuttingDown', actions: holdReply },
         MOVE: [
-          {
-            guard: { type: 'outsideLimits', params: ({ event }) => event },
-            actions: { type: 'answer', params: ({ event }) => ({ reply: event.reply, code: CommandStatus.PositionOutsideLimits }) },
-          },
+          { guard: { type: 'outsideLimits', params: ({ event }) => event }, actions: answerWith(CommandStatus.PositionOutsideLimits) },
           {
             target: 'moving',
-            actions: [
-              { type: 'holdReply', params: ({ event }) => ({ reply: event.reply }) },
-              assign(({ context, event }) => ({ target: event.offset ? context.target + event.steps : event.steps })),
-            ],
+            actions: [holdReply, assign(({ context, event }) => ({ motion: 'move' as const, target: event.offset ? context.target + event.steps : event.steps }))],
           },
         ],
-        HOME: {
-          target: 'homing',
-          actions: [{ type: 'holdReply', params: ({ event }) => ({ reply: event.reply }) }, assign({ target: 0 })],
-        },
-        STOP: { target: 'stopping', actions: { type: 'queueStop', params: ({ event }) => ({ reply: event.reply }) } },
+        HOME: { target: 'moving', actions: [holdReply, assign({ motion: 'home' as const, target: 0 })] },
+        STOP: { target: 'stopping', actions: queueStop },
         TERMINATE: { target: 'shuttingDown', actions: 'markTerminating' },
       },
       states: {
-        waiting: {
-          after: { IDLE_POLL: { guard: 'idlePolling', target: 'refreshing' } },
-        },
+        waiting: { after: { IDLE_POLL: { guard: 'idlePolling', target: 'refreshing' } } },
         refreshing: {
           invoke: {
             src: 'readDevice',
-            input: ({ context }) => context.device as FocuserDevice,
+            input: ({ context }) => connected(context),
             onDone: { target: 'waiting', actions: { type: 'applyReading', params: ({ event }) => event.output } },
-            onError: {
-              target: '#connection.fault',
-              actions: { type: 'recordError', params: ({ event }) => ({ error: event.error, what: 'Focuser lost while idle' }) },
-            },
+            onError: { target: '#connection.fault', actions: failedWith('Focuser lost while idle') },
           },
         },
       },
     },
     stopping: {
-      on: { STOP: { actions: { type: 'queueStop', params: ({ event }) => ({ reply: event.reply }) } } },
+      on: { STOP: { actions: queueStop } },
       invoke: {
         src: 'haltDevice',
-        input: ({ context }) => context.device as FocuserDevice,
+        input: ({ context }) => connected(context),
         onDone: {
           target: 'idle',
           actions: [
             { type: 'applyReading', params: ({ event }) => event.output },
             { type: 'restAt', params: ({ event }) => event.output.position },
-            { type: 'settle', params: { code: CommandStatus.Succeeded } },
+            settleWith(CommandStatus.Succeeded),
           ],
         },
-        onError: {
-          target: 'fault',
-          actions: [
-            { type: 'recordError', params: ({ event }) => ({ error: event.error, what: 'Focuser fault while stopping' }) },
-            { type: 'settle', params: { code: CommandStatus.Failed } },
-          ],
-        },
+        onError: { target: 'fault', actions: [failedWith('Focuser fault while stopping'), settleWith(CommandStatus.Failed)] },
       },
     },
     moving: {
       on: {
-        'MOTION.PROGRESS': { actions: assign(({ event }) => ({ current: event.position, statusBits: event.statusBits })) },
-        STOP: {
-          actions: [{ type: 'queueStop', params: ({ event }) => ({ reply: event.reply }) }, sendTo('motion', { type: 'STOP' })],
-        },
+        'MOTION.PROGRESS': { actions: { type: 'applyProgress', params: ({ event }) => event } },
+        STOP: { actions: [queueStop, sendTo('motion', { type: 'STOP' })] },
         TERMINATE: { actions: ['markTerminating', sendTo('motion', { type: 'STOP' })] },
       },
       invoke: {
         id: 'motion',
         src: 'motion',
         input: ({ context }) => ({
-          kind: 'move' as const,
-          target: context.target,
-          device: context.device as FocuserDevice,
+          ...(context.motion === 'home' ? { kind: 'home' as const } : { kind: 'move' as const, target: context.target }),
+          device: connected(context),
           timeoutMs: context.moveTimeoutMs,
           pollMs: context.pollMs,
         }),
         onDone: [
           {
-            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'arrived' }) },
-            target: 'idle',
-            actions: [
-              assign(({ event }) => ({ current: event.output.position, statusBits: event.output.statusBits })),
-              { type: 'settle', params: { code: CommandStatus.Succeeded } },
-            ],
-          },
-          {
-            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'stopped' }) },
-            target: 'idle',
-            actions: [
-              { type: 'restAt', params: ({ event }) => event.output.position },
-              { type: 'info', params: ({ event }) => `Move stopped at ${event.output.position} steps` },
-              { type: 'settle', params: { code: CommandStatus.Failed, stopCode: CommandStatus.Succeeded } },
-            ],
-          },
-          {
-            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'timeout' }) },
-            target: 'idle',
-            actions: [
-              {
-                type: 'warning',
-                params: ({ context, event }) =>
-                  `Move timed out after ${context.moveTimeoutMs / 1000} s at ${event.output.position} steps ` +
-                  `(target ${context.target}); motor halted`,
-              },
-              { type: 'restAt', params: ({ event }) => event.output.position },
-              { type: 'settle', params: { code: CommandStatus.Failed, stopCode: CommandStatus.Succeeded } },
-            ],
-          },
-          {
+            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'fault' as const }) },
             target: 'fault',
-            actions: [
-              { type: 'recordError', params: ({ event }) => ({ error: event.output.error, what: 'Focuser fault during move' }) },
-              { type: 'settle', params: { code: CommandStatus.Failed } },
-            ],
-          },
-        ],
-      },
-    },
-    homing: {
-      on: {
-        'MOTION.PROGRESS': { actions: assign(({ event }) => ({ current: event.position, statusBits: event.statusBits })) },
-        STOP: {
-          actions: [{ type: 'queueStop', params: ({ event }) => ({ reply: event.reply }) }, sendTo('homeMotion', { type: 'STOP' })],
-        },
-        TERMINATE: { actions: ['markTerminating', sendTo('homeMotion', { type: 'STOP' })] },
-      },
-      invoke: {
-        id: 'homeMotion',
-        src: 'motion',
-        input: ({ context }) => ({
-          kind: 'home' as const,
-          device: context.device as FocuserDevice,
-          timeoutMs: context.moveTimeoutMs,
-          pollMs: context.pollMs,
-        }),
-        onDone: [
-          {
-            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'arrived' }) },
-            target: 'idle',
-            actions: [
-              { type: 'restAt', params: ({ event }) => event.output.position },
-              assign(({ event }) => ({ statusBits: event.output.statusBits, homed: (event.output.statusBits & AT_HOME_BIT) !== 0 || event.output.position === 0 })),
-              { type: 'info', params: ({ event }) => `Focuser homed at ${event.output.position} steps` },
-              { type: 'settle', params: { code: CommandStatus.Succeeded } },
-            ],
+            actions: [{ type: 'fail', params: ({ context, event }) => motionFailure(context, event.output) }, settleWith(CommandStatus.Failed)],
           },
           {
-            guard: ({ event }) => event.output.outcome !== 'fault',
+            guard: { type: 'outcomeIs', params: ({ event }) => ({ output: event.output, outcome: 'arrived' as const }) },
+            target: 'idle',
+            actions: [{ type: 'arrive', params: ({ event }) => event.output }, 'clearError', settleWith(CommandStatus.Succeeded)],
+          },
+          {
+            // Stopped or timed out: the motor is halted where it is.
             target: 'idle',
             actions: [
+              { type: 'fail', params: ({ context, event }) => motionFailure(context, event.output) },
               { type: 'restAt', params: ({ event }) => event.output.position },
-              { type: 'warning', params: ({ event }) => `Homing ${event.output.outcome === 'timeout' ? 'timed out' : 'stopped'} at ${event.output.position} steps` },
               { type: 'settle', params: { code: CommandStatus.Failed, stopCode: CommandStatus.Succeeded } },
-            ],
-          },
-          {
-            target: 'fault',
-            actions: [
-              { type: 'recordError', params: ({ event }) => ({ error: event.output.error, what: 'Focuser fault during homing' }) },
-              { type: 'settle', params: { code: CommandStatus.Failed } },
             ],
           },
         ],
@@ -421,16 +366,9 @@ export const connectionMachine = setup({
         input: ({ context }) => context.device,
         onDone: {
           target: 'disabled',
-          actions: ['forgetDevice', { type: 'info', params: 'Focuser disconnected' }, { type: 'settle', params: { code: CommandStatus.Succeeded } }],
+          actions: ['forgetDevice', 'clearError', { type: 'info', params: 'Focuser disconnected' }, settleWith(CommandStatus.Succeeded)],
         },
-        onError: {
-          target: 'disabled',
-          actions: [
-            'forgetDevice',
-            { type: 'recordError', params: ({ event }) => ({ error: event.error, what: 'Error closing focuser' }) },
-            { type: 'settle', params: { code: CommandStatus.Succeeded } },
-          ],
-        },
+        onError: { target: 'disabled', actions: ['forgetDevice', failedWith('Error closing focuser'), settleWith(CommandStatus.Succeeded)] },
       },
     },
     stopped: { type: 'final' },
@@ -439,10 +377,11 @@ export const connectionMachine = setup({
 
 export type ConnectionSnapshot = SnapshotFrom<typeof connectionMachine>;
 
-/** The state name at the top level (`idle`, `moving`, ...). */
+/** What the focuser is doing: the top-level state, with a motion named by its kind (`moving` or `homing`). */
 export function topState(snapshot: ConnectionSnapshot): string {
   const v = snapshot.value;
-  return typeof v === 'string' ? v : Object.keys(v)[0] ?? '';
+  const top = typeof v === 'string' ? v : (Object.keys(v)[0] ?? '');
+  return top === 'moving' && snapshot.context.motion === 'home' ? 'homing' : top;
 }
 
 /** What report_status() calls `status`: Idle while resting connected, Moving during any motion. */
@@ -458,4 +397,3 @@ export function focuserStatus(snapshot: ConnectionSnapshot): FocuserStatus {
       return FocuserStatus.Disabled;
   }
 }
-

@@ -1,3 +1,5 @@
+import type { AtlasStatusFlags } from '../hardware/index.js';
+
 /**
  * What the connection machine needs from a focuser. The service adapts the hardware driver
  * (`AtlasFocuser`) to this; machine tests drive the simulator through the same adapter.
@@ -11,16 +13,15 @@ export interface FocuserFacts {
   temperatureSensors: number;
 }
 
-/** Raw Atlas status bits (`0x07` any motion, `0x04` homing, `0x40` at limit, `0x80` at home). */
-export const MOTION_BITS = 0x07;
-export const HOMING_BIT = 0x04;
-export const AT_LIMIT_BIT = 0x40;
-export const AT_HOME_BIT = 0x80;
+/** The device's status, decoded once in hardware/ (`decodeStatus`). */
+export type DeviceStatus = AtlasStatusFlags;
+
+export const RESTING: DeviceStatus = Object.freeze({ moving: false, homing: false, atHome: false, atLimit: false });
 
 export interface FocuserDevice {
   readonly facts: FocuserFacts;
   position(): Promise<number>;
-  status(): Promise<number>;
+  status(): Promise<DeviceStatus>;
   moveRelative(steps: number): Promise<void>;
   halt(): Promise<void>;
   home(): Promise<void>;

@@ -9,4 +9,5 @@ export {
   type ConnectionEvent,
   type ConnectionInput,
   type ConnectionSnapshot,
+  type MotionKind,
 } from './connection.js';

@@ -1,5 +1,5 @@
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import { MOTION_BITS, type FocuserDevice } from './device.js';
+import { RESTING, type DeviceStatus, type FocuserDevice } from './device.js';
 
 /**
  * One move (or homing run) of the focuser, as an actor the connection machine invokes: start the
@@ -7,9 +7,9 @@ import { MOTION_BITS, type FocuserDevice } from './device.js';
  * when STOP arrives or `timeoutMs` passes. It always ends in a final state whose output says how
  * the motion ended and where the focuser truly is; device errors end it with outcome `fault`.
  */
-export type MotionKind = { kind: 'move'; target: number } | { kind: 'home' };
+export type MotionGoal = { kind: 'move'; target: number } | { kind: 'home' };
 
-export type MotionInput = MotionKind & {
+export type MotionInput = MotionGoal & {
   device: FocuserDevice;
   timeoutMs: number;
   pollMs: number;
@@ -20,27 +20,27 @@ export type MotionOutcome = 'arrived' | 'stopped' | 'timeout' | 'fault';
 export interface MotionOutput {
   outcome: MotionOutcome;
   position: number;
-  statusBits: number;
+  status: DeviceStatus;
   error?: unknown;
 }
 
 export interface MotionProgressEvent {
   type: 'MOTION.PROGRESS';
   position: number;
-  statusBits: number;
+  status: DeviceStatus;
 }
 
 interface MotionContext {
   input: MotionInput;
   position: number;
-  statusBits: number;
+  status: DeviceStatus;
   outcome: MotionOutcome;
   error?: unknown;
 }
 
 interface Reading {
   position: number;
-  statusBits: number;
+  status: DeviceStatus;
 }
 
 export const motionMachine = setup({
@@ -59,15 +59,15 @@ export const motionMachine = setup({
         const position = await device.position();
         await device.moveRelative(input.target - position);
       }
-      return { position: await device.position(), statusBits: await device.status() };
+      return { position: await device.position(), status: await device.status() };
     }),
     readMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => ({
       position: await device.position(),
-      statusBits: await device.status(),
+      status: await device.status(),
     })),
     haltMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => {
       await device.halt();
-      return { position: await device.position(), statusBits: await device.status() };
+      return { position: await device.position(), status: await device.status() };
     }),
   },
   delays: {
@@ -75,20 +75,20 @@ export const motionMachine = setup({
     MOVE_TIMEOUT: ({ context }) => context.input.timeoutMs,
   },
   guards: {
-    motionEnded: (_, reading: Reading) => (reading.statusBits & MOTION_BITS) === 0,
+    motionEnded: (_, reading: Reading) => !reading.status.moving,
   },
   actions: {
-    record: assign((_, reading: Reading) => ({ position: reading.position, statusBits: reading.statusBits })),
+    record: assign((_, reading: Reading) => ({ position: reading.position, status: reading.status })),
     reportProgress: sendParent(({ context }): MotionProgressEvent => ({
       type: 'MOTION.PROGRESS',
       position: context.position,
-      statusBits: context.statusBits,
+      status: context.status,
     })),
     recordFault: assign((_, p: { error: unknown }) => ({ outcome: 'fault' as const, error: p.error })),
   },
 }).createMachine({
   id: 'motion',
-  context: ({ input }) => ({ input, position: 0, statusBits: 0, outcome: 'arrived' }),
+  context: ({ input }) => ({ input, position: 0, status: RESTING, outcome: 'arrived' }),
   initial: 'running',
   states: {
     running: {
@@ -134,7 +134,7 @@ export const motionMachine = setup({
   output: ({ context }) => ({
     outcome: context.outcome,
     position: context.position,
-    statusBits: context.statusBits,
+    status: context.status,
     ...(context.outcome === 'fault' ? { error: context.error } : {}),
   }),
 });

@@ -24,3 +24,15 @@ export interface MachineLog {
   warning(message: string): void;
   error(message: string): void;
 }
+
+/** Who sent a command: for the audit trail and for reasons such as "stopped by stop() from 127.0.0.1". */
+export interface Caller {
+  protocol: 'pyro' | 'indi';
+  /** The client's address (IPv4-mapped IPv6 already normalised). */
+  address: string;
+}
+
+/** How a caller's stop reads in a reason: `stop() from 127.0.0.1`, `INDI abort from 127.0.0.1`. */
+export function stopperName(caller: Caller): string {
+  return `${caller.protocol === 'indi' ? 'INDI abort' : 'stop()'} from ${caller.address}`;
+}

@@ -10,24 +10,6 @@ export class PyroError extends Error {
   readonly pythonClass: string = 'Pyro4.errors.PyroError';
 }
 
-/** Broken or unexpected bytes on the wire. */
-export class ProtocolError extends PyroError {
-  override name = 'ProtocolError';
-  override readonly pythonClass: string = 'Pyro4.errors.ProtocolError';
-}
-
-/** A message longer than the configured maximum; the connection is closed before reading it. */
-export class MessageTooLargeError extends ProtocolError {
-  override name = 'MessageTooLargeError';
-  override readonly pythonClass = 'Pyro4.errors.MessageTooLargeError';
-}
-
-/** A value that cannot be (de)serialized, or a serializer that is not accepted. */
-export class SerializeError extends ProtocolError {
-  override name = 'SerializeError';
-  override readonly pythonClass = 'Pyro4.errors.SerializeError';
-}
-
 /** HMAC mismatch or a key configured on one side only. */
 export class SecurityError extends PyroError {
   override name = 'SecurityError';
@@ -48,6 +30,24 @@ export class ConnectionClosedError extends CommunicationError {
 export class TimeoutError extends CommunicationError {
   override name = 'TimeoutError';
   override readonly pythonClass = 'Pyro4.errors.TimeoutError';
+}
+
+/** Broken or unexpected bytes on the wire (a CommunicationError, as in Pyro4). */
+export class ProtocolError extends CommunicationError {
+  override name = 'ProtocolError';
+  override readonly pythonClass: string = 'Pyro4.errors.ProtocolError';
+}
+
+/** A message longer than the configured maximum; the connection is closed before reading it. */
+export class MessageTooLargeError extends ProtocolError {
+  override name = 'MessageTooLargeError';
+  override readonly pythonClass = 'Pyro4.errors.MessageTooLargeError';
+}
+
+/** A value that cannot be (de)serialized, or a serializer that is not accepted. */
+export class SerializeError extends ProtocolError {
+  override name = 'SerializeError';
+  override readonly pythonClass = 'Pyro4.errors.SerializeError';
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   AtlasFocuser,
+  decodeStatus,
   DeviceNotFoundError,
   openAtlas,
   type SimulatedAtlas,
@@ -20,7 +21,7 @@ export function adaptAtlas(focuser: AtlasFocuser): FocuserDevice {
       temperatureSensors: info.temperatureSensors,
     },
     position: () => focuser.position(),
-    status: async () => statusBits(await focuser.status()),
+    status: async () => decodeStatus(await focuser.status()),
     moveRelative: (steps) => focuser.moveRelative(steps),
     halt: () => focuser.halt(),
     home: () => focuser.home(),
@@ -31,13 +32,6 @@ export function adaptAtlas(focuser: AtlasFocuser): FocuserDevice {
     },
     close: () => focuser.close(),
   };
-}
-
-function statusBits(status: unknown): number {
-  if (typeof status === 'number') return status;
-  const raw = (status as { raw?: unknown } | null)?.raw;
-  if (typeof raw === 'number') return raw;
-  throw new TypeError('unexpected Atlas status value');
 }
 
 /**
@@ -54,7 +48,8 @@ export function deviceOpener(options: { simulator: SimulatedAtlas | null; usbBac
       });
       return adaptAtlas(focuser);
     } catch (e) {
-      if (e instanceof DeviceNotFoundError) throw new NoFocuserError((e as Error).message);
+      // The machine says "Focuser not found: <why>"; the driver's own "no FLI focuser found: " would repeat it.
+      if (e instanceof DeviceNotFoundError) throw new NoFocuserError(e.message.replace(/^no FLI focuser found: /, ''));
       throw e;
     }
   };

@@ -1,18 +1,22 @@
 import { loadConfig, loadPhoneBook, type FocusdConfig } from '../config/index.js';
 import {
+  chooseLogFormat,
   chooseLogTarget,
   createFocusdLog,
   LogForwarder,
+  parseLogLevel,
   pyroLogSender,
   type FocusdLog,
 } from '../logging/index.js';
-import { simSocketUsbBackend } from '../hardware/index.js';
+import { VERSION } from '../generated/version.js';
+import { SimulatedAtlas, simSocketUsbBackend } from '../hardware/index.js';
 import { PyroDaemon } from '../pyro/index.js';
 import { deviceOpener } from './atlas-device.js';
 import { BindError, explainBindFailure, isLocalAddress } from './bind-address.js';
 import { controlIpCheck, focuserObject } from './focuser-object.js';
 import { FocuserService } from './focuser-service.js';
-import { createSimulator, simulatorObject } from './simulator-object.js';
+import { simulatorObject } from './simulator-object.js';
+import { startIndiFocuser, type IndiOptions, type RunningIndi } from './indi-focuser.js';
 
 /** Options that do not go together. */
 export class UsageError extends Error {
@@ -30,9 +34,9 @@ export interface FocusdOptions {
   simulatorSocket?: string;
   /** Open the focuser with this serial number instead of the first one found. */
   serial?: string;
+  /** Also serve the focuser over INDI (`--indi`). */
+  indi?: IndiOptions;
   env?: NodeJS.ProcessEnv;
-  /** Where the human "Starting daemon" / "Exiting daemon" lines go (stdout). */
-  announce?: (line: string) => void;
 }
 
 export interface RunningFocusd {
@@ -54,7 +58,8 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw new UsageError('--simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)');
   }
   const env = options.env ?? process.env;
-  const announce = options.announce ?? ((line: string) => process.stdout.write(line + '\n'));
+  const logFormat = chooseLogFormat(env);
+  const logLevel = parseLogLevel(env.FOCUSD_LOG_LEVEL ?? 'info');
   const book = loadPhoneBook(env);
   const config = loadConfig(options.configPath, book);
   const { host, port, objectId } = config.daemon;
@@ -62,6 +67,9 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw new BindError(
       `cannot listen on ${host}:${port} for ${config.daemonName}: ${host} is not an address of this machine (check the phone book entry)`,
     );
+  }
+  if (options.indi && !isLocalAddress(options.indi.host)) {
+    throw new BindError(`cannot listen on ${options.indi.host}:${options.indi.port} for INDI (--indi): ${options.indi.host} is not an address of this machine`);
   }
 
   const target = await chooseLogTarget(book, env);
@@ -72,15 +80,16 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         table: config.logName,
         send: sender.send,
         onFailure: (reason, level, message) =>
-          log?.local.warn({ forward_to: target?.uri, level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
+          log?.local.warn({ forward_to: target?.uri, forward_level: level, original: message }, `Failed to forward ${level} message to the log daemon: ${reason}`),
       })
     : null;
-  log = createFocusdLog({ logName: config.logName, forwarder });
+  log = createFocusdLog({ logName: config.logName, forwarder, format: logFormat, level: logLevel });
   const focusdLog = log;
   focusdLog.local.info({ log_daemon: target?.uri ?? null, via: target?.source ?? 'none' }, 'observatory log forwarding');
 
+  const isControl = controlIpCheck(config.controlIps);
   const external = options.simulate && options.simulatorSocket !== undefined;
-  const simulator = options.simulate && !external ? createSimulator(env) : null;
+  const simulator = options.simulate && !external ? new SimulatedAtlas() : null;
   const service = new FocuserService({
     open: deviceOpener({
       simulator,
@@ -93,13 +102,14 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
       error: (m) => focusdLog.error(m),
     },
     moveTimeout: config.moveTimeout,
+    isControl,
+    audit: focusdLog.local.child({ component: 'audit' }),
   });
 
-  const isControl = controlIpCheck(config.controlIps);
   // Wire-level trouble (bad frames, refused handshakes, dropped clients) goes to the journal only,
   // never to the observatory log: it is about a client, not the focuser.
   const daemon = new PyroDaemon({ host, port, logger: focusdLog.local.child({ component: 'pyro' }) });
-  daemon.register(objectId, focuserObject(service, isControl));
+  daemon.register(objectId, focuserObject(service));
   if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
   let bound: { host: string; port: number };
   try {
@@ -111,8 +121,35 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     throw explainBindFailure(e, host, port, config.daemonName);
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
-  announce(`Starting daemon ${uri}`);
-  focusdLog.local.info({ uri, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file }, 'focusd started');
+  let indi: RunningIndi | null = null;
+  if (options.indi) {
+    const { host: indiHost, port: indiPort, deviceName } = options.indi;
+    try {
+      indi = await startIndiFocuser({
+        host: indiHost,
+        port: indiPort,
+        deviceName,
+        service,
+        moveTimeoutMs: Math.round(config.moveTimeout * 1000),
+        driverVersion: VERSION,
+        logger: focusdLog.local.child({ component: 'indi' }),
+      });
+    } catch (e) {
+      await service.terminate(1000);
+      await daemon.close();
+      await forwarder?.close(0);
+      sender?.close();
+      throw explainBindFailure(e, indiHost, indiPort, 'INDI (--indi)');
+    }
+  }
+  // The start and exit lines are written whatever the level, as upstream prints them: people and
+  // tools wait for "Starting daemon" to learn the URI.
+  const announce = focusdLog.local.child({}, { level: 'info' });
+  announce.info(
+    { version: VERSION, simulate: options.simulate, simulator_socket: options.simulatorSocket ?? null, config: config.file },
+    `Starting daemon ${uri}`,
+  );
+  if (indi) announce.info({ indi: `${indi.host}:${indi.port}`, device: options.indi?.deviceName }, `Serving INDI device "${options.indi?.deviceName}" on ${indi.host}:${indi.port}`);
 
   let stopping: Promise<void> | null = null;
   return {
@@ -123,10 +160,11 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     stop() {
       stopping ??= (async () => {
         await service.terminate(5000);
+        await indi?.close();
         await daemon.close();
         await forwarder?.close(1000);
         sender?.close();
-        announce(`Exiting daemon ${uri}`);
+        announce.info({}, `Exiting daemon ${uri}`);
       })();
       return stopping;
     },

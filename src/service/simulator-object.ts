@@ -1,12 +1,7 @@
-import { SimulatedAtlas } from '../hardware/index.js';
+import type { SimulatedAtlas } from '../hardware/index.js';
 import { PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import { CommandStatus } from '../machines/index.js';
 import type { ControlCheck } from './focuser-object.js';
-
-/** The simulated Atlas focusd uses under --simulate. */
-export function createSimulator(_env: NodeJS.ProcessEnv): SimulatedAtlas {
-  return new SimulatedAtlas();
-}
 
 const num = (v: PyValue | undefined, name: string): number => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
@@ -22,7 +17,7 @@ export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): E
   const control =
     (run: (args: Record<string, PyValue>) => void) =>
     (args: Record<string, PyValue>, ctx: CallContext): number => {
-      if (!isControl(ctx)) return CommandStatus.InvalidControlIP;
+      if (!isControl(ctx.clientHost)) return CommandStatus.InvalidControlIP;
       run(args);
       return CommandStatus.Succeeded;
     };

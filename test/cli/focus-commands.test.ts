@@ -115,18 +115,19 @@ describe('focus against focusd --simulate', () => {
   test('no focuser on the bus: init is 4', async () => {
     const t = await startSimulated();
     t.py(`sim().unplug()`);
-    expectCode(await focus(['init'], t.env), 4, 'error: device not found');
-    assert.equal((await focus(['status'], t.env)).stdout, 'Focuser is OFFLINE\n');
+    expectCode(await focus(['init'], t.env), 4, 'error: device not found: the simulated focuser is unplugged');
+    assert.equal((await focus(['status'], t.env)).stdout, 'Focuser is OFFLINE\n   Last error: Focuser not found: the simulated focuser is unplugged\n');
     t.py(`sim().replug()`);
     expectCode(await focus(['init'], t.env), 0, null);
   });
 
-  test('daemon stopped: every command prints -101\'s message and exits 155', async () => {
+  test('daemon stopped: every command prints -101\'s message with the address and exits 155', async () => {
     const t = await startSimulated();
+    const port = /:(\d+)$/.exec(t.uri)?.[1] as string;
     await t.proc.stop();
     for (const args of [['status'], ['json'], ['init'], ['kill'], ['set', '10'], ['offset', '10'], ['stop'], ['home']]) {
       const r = await focus(args, t.env);
-      expectCode(r, 155, 'error: unable to communicate with focus daemon');
+      expectCode(r, 155, `error: unable to communicate with focus daemon at 127.0.0.1:${port} (connection refused: is focusd running?)`);
       assert.equal(r.stdout, '', args.join(' '));
     }
   });

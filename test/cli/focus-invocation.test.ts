@@ -4,12 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromRoot } from '../helpers/paths.js';
+import { atlasSimBin, focusdBin, fromRoot } from '../helpers/paths.js';
 import { COMMAND_NAMES } from '../../src/cli/focus/program.js';
 import { runFocus, runFocusOnTty, startSimulated } from './harness.js';
 
-const DISCOVERY_ERROR =
-  'error: failed to guess the default config file. Run as FOCUSD_CONFIG_PATH=/path/to/config.json focus <command>\n';
+/** Upstream's message, with what the directory holds between its two sentences. */
+const discoveryError = (holds: string): string =>
+  `error: failed to guess the default config file (${holds}). Run as FOCUSD_CONFIG_PATH=/path/to/config.json focus <command>\n`;
 
 /** An environment with no config path and the config directory pointed at `dir`. */
 function discoveryEnv(dir: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -42,7 +43,7 @@ describe('focus invocation', () => {
     }
   });
 
-  test('--help lists every command; every command has --help; --version prints the package version', async () => {
+  test('--help lists every command; every command has --help; --version prints the version stamped at build time', async () => {
     const help = await runFocus(['--help'], process.env);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: focus <command> \[<args>\]/);
@@ -57,8 +58,14 @@ describe('focus invocation', () => {
     }
     const version = await runFocus(['--version'], process.env);
     const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
-    assert.equal(version.stdout, pkg.version + '\n');
+    const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: fromRoot(), encoding: 'utf8' }).stdout.trim();
+    assert.match(version.stdout, new RegExp(`^${pkg.version.replace(/\./g, '\\.')}\\+git\\.${commit}(\\.dirty)?\n$`));
     assert.equal(version.code, 0);
+    // focusd and atlas-sim print the same one.
+    for (const program of [focusdBin, atlasSimBin]) {
+      const other = spawnSync(process.execPath, [program, '--version'], { encoding: 'utf8', timeout: 20_000 });
+      assert.deepEqual([other.status, other.stdout], [0, version.stdout], program);
+    }
   });
 
   test('no config file in the config directory: the discovery error, exit 1', async () => {
@@ -67,17 +74,20 @@ describe('focus invocation', () => {
     writeFileSync(join(dir, 'notes.txt'), 'not a config');
     writeFileSync(join(dir, '.hidden.json'), '{}');
     const r = await runFocus(['status'], discoveryEnv(dir));
-    assert.equal(r.stderr, DISCOVERY_ERROR);
+    assert.equal(r.stderr, discoveryError(`${dir} holds no *.json`));
     assert.equal(r.stdout, '');
     assert.equal(r.code, 1);
+    const absent = await runFocus(['status'], discoveryEnv(join(dir, 'absent')));
+    assert.equal(absent.stderr, discoveryError(`${join(dir, 'absent')} cannot be read`));
   });
 
-  test('several config files: the discovery error, exit 1', async () => {
+  test('several config files: the discovery error naming them, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'focus-etc-'));
     writeFileSync(join(dir, 'a.json'), readFileSync(fromRoot('config', 'test.json')));
     writeFileSync(join(dir, 'b.json'), readFileSync(fromRoot('config', 'warwick.json')));
+    writeFileSync(join(dir, 'c.json'), readFileSync(fromRoot('config', 'warwick.json')));
     const r = await runFocus(['init'], discoveryEnv(dir));
-    assert.equal(r.stderr, DISCOVERY_ERROR);
+    assert.equal(r.stderr, discoveryError(`${dir} holds a.json, b.json and c.json`));
     assert.equal(r.code, 1);
   });
 

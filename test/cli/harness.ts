@@ -161,3 +161,12 @@ export async function statusOf(env: NodeJS.ProcessEnv): Promise<Record<string, u
   if (r.code !== 0) throw new Error(`focus json failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
+
+/** The environment for `focus` pointed at 127.0.0.1:`port`, whatever listens there (or nothing). */
+export function envForPort(port: number, defaultTimeout = 5): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'focus-port-'));
+  const book = portPhoneBook(dir, 'somewhere_focuser', 'somewhere_focuser_daemon', port, defaultTimeout);
+  const config = join(dir, 'somewhere.json');
+  writeFileSync(config, JSON.stringify({ daemon: 'somewhere_focuser', log_name: 'focus@test', control_machines: ['LocalHost'], move_timeout: 20 }));
+  return { ...cleanEnv(process.env), FOCUSD_PHONEBOOK: book, FOCUSD_PHONEBOOK_DIR: '', FOCUSD_CONFIG_PATH: config };
+}

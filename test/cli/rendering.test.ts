@@ -57,7 +57,7 @@ describe('status line', () => {
         max_steps: 100000,
         model: 'Atlas',
         serial_number: 'ATL-1',
-        firmware_revision: 3,
+        firmware_revision: 0x8043,
         temperatures: [21.25, null],
         homed: true,
         last_error: 'Focuser fault during move: gone',
@@ -66,7 +66,7 @@ describe('status line', () => {
     );
     assert.deepEqual(text.split('\n'), [
       'Focuser is IDLE (005000 steps)',
-      '   Device: Atlas, serial ATL-1, firmware 3, range 0 - 100000 steps',
+      '   Device: Atlas, serial ATL-1, firmware 0x8043, range 0 - 100000 steps',
       '   Temperature: 21.3 °C internal',
       '   Flags: homed',
       '   Last error: Focuser fault during move: gone',

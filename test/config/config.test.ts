@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -104,6 +104,30 @@ describe('focusd config', () => {
     assert.throws(() => loadConfig(join(dir, 'absent.json'), book), (e: unknown) => e instanceof ConfigFileError && /absent\.json: no such file/.test(e.message));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"daemon": ');
-    assert.throws(() => loadConfig(bad, book), (e: unknown) => e instanceof ConfigFileError && /bad\.json: not valid JSON/.test(e.message));
+    assert.throws(() => loadConfig(bad, book), (e: unknown) => e instanceof ConfigFileError && /bad\.json: not valid JSON at line 1, column 11: the text ends too early$/.test(e.message));
+  });
+
+  test('a JSON error names its line and column, and a comment is called one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'focusd-config-'));
+    const commented = join(dir, 'commented.json');
+    writeFileSync(commented, '{\n  "daemon": "localhost_test",   # which daemon\n  "log_name": "x"\n}\n');
+    assert.throws(
+      () => loadConfig(commented, book),
+      (e: unknown) => e instanceof ConfigFileError && e.message === `cannot load configuration ${commented}: not valid JSON at line 2, column 33: expected double-quoted property name (JSON has no comments)`,
+    );
+    const trailing = join(dir, 'trailing.json');
+    writeFileSync(trailing, '{\n  "daemon": "localhost_test",\n}\n');
+    assert.throws(() => loadConfig(trailing, book), (e: unknown) => e instanceof ConfigFileError && /line 3, column 1: expected double-quoted property name$/.test(e.message));
+  });
+
+  test("the README's configuration example is valid JSON and a valid config", () => {
+    const readme = readFileSync(fromRoot('README.md'), 'utf8');
+    const example = /### Configuration[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, 'the README has a json block under Configuration');
+    const dir = mkdtempSync(join(tmpdir(), 'focusd-config-'));
+    const file = join(dir, 'readme.json');
+    writeFileSync(file, example);
+    const config = loadConfig(file, loadPhoneBook({ FOCUSD_PHONEBOOK_DIR: '' }));
+    assert.equal(config.daemonName, 'warwick_focuser');
   });
 });

@@ -116,7 +116,7 @@ print('MOVE RESULT ' + json.dumps(box.get('code')), flush=True)
     assert.equal(code, 0, f.proc.stderr());
     const result = (await client.waitFor(/MOVE RESULT (\S+)/))[1];
     assert.ok(result === '1' || /"(ConnectionClosedError|CommunicationError)"/.test(result ?? ''), `move ended with ${result}`);
-    assert.match(f.proc.stdout(), /Move stopped at \d+ steps/);
+    assert.match(f.proc.stdout(), /Move stopped by focusd shutting down at \d+ steps \(target \d+\)/);
     assert.match(f.proc.stdout(), /Focuser disconnected/);
     assert.match(f.proc.stdout(), /Exiting daemon PYRO:e2e_focuser_daemon@/);
   });

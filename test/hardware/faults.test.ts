@@ -55,18 +55,6 @@ describe('fault injection: each fault gives its typed error, then close and reop
     await closesAndReopens(await openAtlas({ simulator: sim }), sim);
   });
 
-  test('the transport tells its listeners of an unplug at once', async () => {
-    const sim = new SimulatedAtlas();
-    const transport = new SimulatedUsbTransport(sim);
-    await transport.open();
-    const seen: Error[] = [];
-    transport.onDisconnect((e) => seen.push(e));
-    sim.unplug();
-    assert.equal(seen.length, 1);
-    assert.ok(seen[0] instanceof DeviceDisconnectedError);
-    await transport.close();
-  });
-
   test('unplug while an exchange waits for its reply fails it at once, not at the time-out', async () => {
     const { sim, clock, f } = await rig();
     sim.setReplyDelay(1000);

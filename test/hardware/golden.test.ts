@@ -9,8 +9,8 @@ import {
 } from '../../src/hardware/index.js';
 import { ScriptedTransport, modelReply, openSequence } from './scripted-transport.js';
 
-// Golden vectors from ../shared/reference/fli-atlas-usb.md (libfli-filter-focuser.c): the driver
-// must write exactly these bytes and read these replies the way libfli does.
+// Golden vectors (docs/protocol.md, as libfli-filter-focuser.c has them): the driver must write
+// exactly these bytes and read these replies the way libfli does.
 
 const ATLAS_OPEN = openSequence({
   fw: 0x8043,

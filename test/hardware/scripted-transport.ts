@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DisconnectListener, UsbIdentity, UsbTransport } from '../../src/hardware/index.js';
+import type { UsbIdentity, UsbTransport } from '../../src/hardware/index.js';
 
 /** One expected exchange: the exact bytes written and the device's reply, as hex ("80 00"). */
 export interface Step {
@@ -15,7 +15,7 @@ export const bytes = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, 
 /**
  * A transport that plays the device side from a script of golden vectors: each exchange must write
  * exactly the next step's bytes and ask for exactly its reply length. The judge of the byte layout
- * is the reference table (libfli), not our simulator.
+ * is libfli's byte layout (docs/protocol.md), not our simulator.
  */
 export class ScriptedTransport implements UsbTransport {
   readonly identity: UsbIdentity = { serialNumber: 'GOLDEN-1', bcdDevice: 0x0100 };
@@ -43,9 +43,7 @@ export class ScriptedTransport implements UsbTransport {
   async close(): Promise<void> {
     this.closed++;
   }
-  onDisconnect(_listener: DisconnectListener): () => void {
-    return () => undefined;
-  }
+
 
   async exchange(write: Uint8Array, readLength: number, timeoutMs?: number): Promise<Buffer> {
     const step = this.steps.shift();
@@ -66,7 +64,7 @@ export function modelReply(text: string): string {
   return hex(b);
 }
 
-/** The open sequence of a newer-board focuser, firmware `fw`, as the reference table has it. */
+/** The open sequence of a newer-board focuser, firmware `fw`, as libfli runs it. */
 export function openSequence(o: { fw: number; hw: number; extentWrite: string; extentReply: string; sensors: string; rate: string; model: string }): Step[] {
   const fw = o.fw.toString(16).padStart(4, '0');
   return [

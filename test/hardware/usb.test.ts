@@ -184,19 +184,16 @@ describe('NodeUsbTransport logic, on a stand-in for node-usb', () => {
     assert.deepEqual(dev.calls.slice(-2), ['releaseInterface(0)', 'close']);
   });
 
-  test('an unplug fails the exchange waiting on the wire at once and tells the listeners', async () => {
+  test('an unplug fails the exchange waiting on the wire at once', async () => {
     const dev = new FakeDevice('ATL-1');
     const backend = new FakeBackend([dev]);
     const t = await findUsbFocuser({ backend });
     await t.open();
-    const seen: Error[] = [];
-    t.onDisconnect((e) => seen.push(e));
     dev.inbox.push(() => new Promise<never>(() => undefined)); // a reply that never comes
     const pending = t.exchange(Buffer.from([0xb0, 0x00]), 2, 60_000);
     await new Promise((resolve) => setImmediate(resolve));
     backend.unplug(dev.handle);
     await assert.rejects(pending, DeviceDisconnectedError);
-    assert.equal(seen.length, 1);
     await assert.rejects(t.exchange(Buffer.from([0xb0, 0x00]), 2), DeviceDisconnectedError);
     await t.close();
   });

@@ -17,3 +17,4 @@ export const repoRoot = findRoot();
 export const fromRoot = (...parts: string[]): string => join(repoRoot, ...parts);
 export const focusdBin = fromRoot('bin', 'focusd');
 export const focusBin = fromRoot('bin', 'focus');
+export const atlasSimBin = fromRoot('bin', 'atlas-sim');

@@ -1,5 +1,6 @@
 import { SimulatedClock } from 'xstate';
-import { NoFocuserError, type FocuserDevice, type FocuserFacts } from '../../src/machines/device.js';
+import { AtlasStatusBits, decodeStatus } from '../../src/hardware/index.js';
+import { NoFocuserError, type DeviceStatus, type FocuserDevice, type FocuserFacts } from '../../src/machines/device.js';
 
 /**
  * A focuser whose motor runs on a simulated clock, for machine tests that step time by hand:
@@ -52,12 +53,13 @@ export class ClockedFocuser implements FocuserDevice {
     this.check();
     return this.now();
   }
-  async status(): Promise<number> {
+  /** As the Atlas's status byte says it, decoded by the hardware layer's own decoder. */
+  async status(): Promise<DeviceStatus> {
     this.check();
     const p = this.now();
-    if (p === this.to) return p === 0 ? 0x80 : 0;
-    if (this.homing) return 0x04;
-    return this.to > p ? 0x02 : 0x01;
+    if (p === this.to) return decodeStatus(p === 0 ? AtlasStatusBits.AT_HOME : 0);
+    if (this.homing) return decodeStatus(AtlasStatusBits.HOMING);
+    return decodeStatus(this.to > p ? AtlasStatusBits.MOVING_OUT : AtlasStatusBits.MOVING_IN);
   }
   async moveRelative(steps: number): Promise<void> {
     this.check();

@@ -60,7 +60,7 @@ function harness(overrides: Partial<ConnectionInput> = {}, plug: () => 'present'
     command(event) {
       let code: Code | undefined;
       const result = new Promise<Code>((resolve) => {
-        actor.send({ ...event, reply: (c: Code) => ((code = c), resolve(c)) } as never);
+        actor.send({ caller: { protocol: 'pyro', address: '127.0.0.1' }, ...event, reply: (c: Code) => ((code = c), resolve(c)) } as never);
       });
       return { result, settled: () => code };
     },

@@ -20,7 +20,7 @@ after(async () => {
   for (const f of running) await f.proc.stop();
 });
 async function focusd(): Promise<Focusd> {
-  const f = await startFocusd({ moveTimeout: 3 });
+  const f = await startFocusd({ moveTimeout: 3, env: { FOCUSD_LOG_FORMAT: 'json' } });
   running.push(f);
   return f;
 }

@@ -35,7 +35,7 @@ export async function startSoakFocusd(): Promise<SoakFocusd> {
   writeFileSync(config, JSON.stringify({ daemon: 'soak_focuser', log_name: 'focusd@soak', control_machines: ['LocalHost'], move_timeout: 20 }));
   const run = start(process.execPath, [focusdBin, '--simulate', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FOCUSD_PHONEBOOK: phonebook, FOCUSD_PHONEBOOK_DIR: '', FOCUSD_LOG_DAEMON: 'none' },
+    env: { ...process.env, FOCUSD_PHONEBOOK: phonebook, FOCUSD_PHONEBOOK_DIR: '', FOCUSD_LOG_DAEMON: 'none', FOCUSD_LOG_FORMAT: 'json' },
     lifetimeMs: 3_600_000,
   });
   const m = await run.waitFor(/Starting daemon PYRO:\S+@127\.0\.0\.1:(\d+)/, 20_000);

@@ -4,6 +4,7 @@ import { SimulatedClock } from 'xstate';
 import { FocuserService, utcStamp } from '../../src/service/focuser-service.js';
 import { ClockedFocuser, opener } from '../machines/clocked-focuser.js';
 
+const LOCAL = { protocol: 'pyro', address: '127.0.0.1' } as const;
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function advance(clock: SimulatedClock, ms: number): Promise<void> {
@@ -18,7 +19,7 @@ function service() {
   const device = new ClockedFocuser(clock);
   const { open } = opener(() => device.reopen());
   const quiet = { info: () => undefined, warning: () => undefined, error: () => undefined };
-  const s = new FocuserService({ open, log: quiet, moveTimeout: 20, idlePollMs: 0, clock });
+  const s = new FocuserService({ open, log: quiet, isControl: (address) => address === LOCAL.address, moveTimeout: 20, idlePollMs: 0, clock });
   return { s, clock, device };
 }
 
@@ -35,7 +36,7 @@ describe('report_status', () => {
 
   test('Idle and Moving: current/target steps and the device facts', async () => {
     const { s, clock } = service();
-    const init = s.initialize();
+    const init = s.initialize(LOCAL);
     await advance(clock, 300);
     assert.equal(await init, 0);
     const idle = s.reportStatus();
@@ -44,7 +45,7 @@ describe('report_status', () => {
       [idle.current_steps, idle.target_steps, idle.max_steps, idle.model, idle.serial_number, idle.temperatures, idle.homed],
       [1000, 1000, 10_000, 'Atlas Focuser', 'ATL-TEST', [21.5, 18.25], false],
     );
-    const move = s.setFocus(1500, false);
+    const move = s.setFocus(1500, false, LOCAL);
     await advance(clock, 200);
     const moving = s.reportStatus();
     assert.equal(moving.status, 2);
@@ -54,22 +55,25 @@ describe('report_status', () => {
     assert.equal(s.reportStatus().current_steps, 1500);
   });
 
-  test('set_focus prechecks follow upstream order: 7 while disabled, 2 while busy', async () => {
+  test('set_focus prechecks follow upstream order: 3 from elsewhere, 7 while disabled, 2 while busy', async () => {
     const { s, clock } = service();
-    assert.equal(s.precheckMove(), 7);
-    const init = s.initialize();
-    assert.equal(s.precheckMove(), 2);
+    const other = { protocol: 'pyro', address: '127.0.0.2' } as const;
+    assert.equal(s.checkMove(other), 3);
+    assert.equal(s.checkMove(LOCAL), 7);
+    const init = s.initialize(LOCAL);
+    assert.equal(s.checkMove(LOCAL), 2);
+    assert.equal(s.checkMove(other), 3);
     await advance(clock, 300);
     await init;
-    assert.equal(s.precheckMove(), null);
+    assert.equal(s.checkMove(LOCAL), null);
   });
 
   test('after a fault the report is Disabled and names the cause', async () => {
     const { s, clock, device } = service();
-    const init = s.initialize();
+    const init = s.initialize(LOCAL);
     await advance(clock, 300);
     await init;
-    const move = s.setFocus(5000, false);
+    const move = s.setFocus(5000, false, LOCAL);
     await advance(clock, 200);
     device.unplugged = true;
     await advance(clock, 200);
@@ -91,7 +95,7 @@ describe('report_status is built once per state and second', () => {
     const next = s.reportStatus(new Date(t + 1000));
     assert.notEqual(next, first);
     assert.equal(next.date, '2026-11-24T12:00:01Z', 'the date is still the time of the call, to the second');
-    const init = s.initialize();
+    const init = s.initialize(LOCAL);
     await advance(clock, 300);
     await init;
     const idle = s.reportStatus(new Date(t + 1500));

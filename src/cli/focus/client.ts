@@ -1,5 +1,5 @@
 import type { FocusdConfig } from '../../config/index.js';
-import { CommunicationError, PyroProxy, RemotePythonError, TimeoutError } from '../../pyro/index.js';
+import { CommunicationError, ConnectionClosedError, ProtocolError, PyroProxy, RemotePythonError, TimeoutError } from '../../pyro/index.js';
 import type { Connect } from './commands.js';
 
 /**
@@ -12,7 +12,7 @@ export function pyroConnector(config: FocusdConfig): Connect {
   return ({ timeoutMs }) => {
     const proxy = new PyroProxy(config.daemon.uri, { timeoutMs, connectTimeoutMs, preserveFloats: true });
     return {
-      call: (method, args = [], kwargs) => proxy.call(method, args as never, kwargs as never),
+      call: (method, args = [], kwargs, options) => proxy.call(method, args as never, kwargs as never, options),
       methods: async () => {
         const metadata = await proxy.metadata();
         return [...metadata.methods];
@@ -22,8 +22,34 @@ export function pyroConnector(config: FocusdConfig): Connect {
   };
 }
 
-/** Pyro4's CommunicationError family (refused, closed, timed out): the tool's -101. */
-export const isCommunicationFailure = (e: unknown): boolean => e instanceof CommunicationError || e instanceof TimeoutError;
+/** Pyro4's CommunicationError family (refused, reset, closed, timed out, not Pyro at all): the tool's -101. */
+export const isCommunicationFailure = (e: unknown): e is CommunicationError => e instanceof CommunicationError;
+
+/** What went wrong talking to the daemon, in a few words an operator can act on. */
+export function communicationProblem(e: CommunicationError): string {
+  const message = e.message.replace(/^cannot connect to \S+: /, '');
+  if (e instanceof TimeoutError) return `no answer in time: ${message}`;
+  if (e instanceof ConnectionClosedError) return 'the daemon closed the connection';
+  if (e instanceof ProtocolError) return `not a Pyro4 daemon: ${message}`;
+  const code = /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|EPIPE)\b/.exec(message)?.[1];
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused: is focusd running?';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'the connection was reset';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'the host cannot be reached';
+    default:
+      return message;
+  }
+}
+
+/** The -101 line, naming where the daemon was looked for and why it could not be used. */
+export function communicationFailureText(config: FocusdConfig, e: CommunicationError): string {
+  return `error: unable to communicate with focus daemon at ${config.daemon.host}:${config.daemon.port} (${communicationProblem(e)})`;
+}
 
 /** A Python exception raised in the daemon, in one line. */
 export function remoteErrorText(e: unknown): string | null {

@@ -5,6 +5,7 @@
 export const ExitCode = {
   Succeeded: 0,
   Failed: 1,
+  DeviceNotFound: 4,
   /** Bad arguments: the usage has been printed, no message follows. */
   Usage: -1,
   TerminatedByUser: -100,

@@ -1,15 +1,24 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { loadConfig, loadPhoneBook, type FocusdConfig } from '../../config/index.js';
 
 /** Where the config is looked for when FOCUSD_CONFIG_PATH is not set. */
 export const DEFAULT_CONFIG_DIR = '/etc/focusd';
 
-/** Zero or several `*.json` in the config directory and no FOCUSD_CONFIG_PATH. */
+/** `a.json`, `a.json and b.json`, `a.json, b.json and c.json`. */
+const listed = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+/**
+ * Zero or several `*.json` in the config directory and no FOCUSD_CONFIG_PATH: upstream's message,
+ * with what the directory holds between its two sentences.
+ */
 export class ConfigDiscoveryError extends Error {
   readonly code = 'CONFIG_DISCOVERY';
-  constructor(readonly found: readonly string[]) {
-    super('error: failed to guess the default config file. Run as FOCUSD_CONFIG_PATH=/path/to/config.json focus <command>');
+  constructor(readonly dir: string, readonly found: readonly string[] | null) {
+    const holds =
+      found === null ? `${dir} cannot be read` : found.length === 0 ? `${dir} holds no *.json` : `${dir} holds ${listed(found.map((f) => basename(f)))}`;
+    super(`error: failed to guess the default config file (${holds}). Run as FOCUSD_CONFIG_PATH=/path/to/config.json focus <command>`);
     this.name = 'ConfigDiscoveryError';
   }
 }
@@ -30,10 +39,10 @@ export function findConfigPath(env: NodeJS.ProcessEnv = process.env): string {
       .map((e) => e.name)
       .sort();
   } catch {
-    names = [];
+    throw new ConfigDiscoveryError(dir, null);
   }
   const found = names.map((n) => join(dir, n));
-  if (found.length !== 1) throw new ConfigDiscoveryError(found);
+  if (found.length !== 1) throw new ConfigDiscoveryError(dir, found);
   return found[0] as string;
 }
 

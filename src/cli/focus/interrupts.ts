@@ -1,27 +1,27 @@
 /**
- * Ctrl-C routing: the first SIGINT while a move waits goes to that move (which sends stop());
- * any other SIGINT (none listening, or a second one) goes to `unhandled`.
+ * Ctrl-C routing. While a move waits, every SIGINT goes to the move's handler with how many it has
+ * had (the first sends stop(), a second waits for it, a third gives up waiting); any other SIGINT
+ * goes to `unhandled`.
  */
 export class Interrupts {
-  private listeners: Array<() => void> = [];
+  private handler: ((count: number) => void) | null = null;
   private count = 0;
 
   constructor(private readonly unhandled: () => void) {}
 
   /** Call on every SIGINT. */
   readonly signal = (): void => {
+    if (this.handler === null) return this.unhandled();
     this.count++;
-    const listeners = this.listeners;
-    this.listeners = [];
-    if (this.count === 1 && listeners.length > 0) for (const l of listeners) l();
-    else this.unhandled();
+    this.handler(this.count);
   };
 
-  /** Listens for the next Ctrl-C; returns the function that stops listening. */
-  on(listener: () => void): () => void {
-    this.listeners.push(listener);
+  /** Routes each Ctrl-C to `handler`, counting from 1, until the returned function is called. */
+  on(handler: (count: number) => void): () => void {
+    this.handler = handler;
+    this.count = 0;
     return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
+      if (this.handler === handler) this.handler = null;
     };
   }
 }

@@ -33,7 +33,10 @@ export function parseCommandLine(argv: readonly string[], version: string, io: P
     .addHelpText(
       'after',
       '\nThe daemon is the one named in FOCUSD_CONFIG_PATH, or in the single /etc/focusd/*.json.\n' +
-        "The exit status is the command's status code (0 on success; 155 when the daemon cannot be reached).",
+        "The exit status is the command's status code (0 on success; 155 when the daemon cannot be reached).\n" +
+        'A failed command says why when the daemon knows (error: command failed: <reason>); 155 names the\n' +
+        "daemon's address and the cause. Ctrl-C during set/offset/home sends stop() at once and waits for it;\n" +
+        'a second Ctrl-C says it is waiting, a third exits without waiting and says whether the stop was sent.',
     )
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride()

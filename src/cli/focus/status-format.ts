@@ -46,13 +46,17 @@ export function statusLine(report: StatusReport, style: Style): string {
 const isText = (v: unknown): v is string | number | bigint =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 
+/** Firmware revisions as FLI writes them: `0x8043`. */
+const firmwareText = (v: string | number | bigint): string =>
+  typeof v === 'string' ? v : `0x${v.toString(16).padStart(4, '0')}`;
+
 /** Further lines for the keys the Python daemon does not report (device facts, temperatures, last error). */
 export function detailLines(report: StatusReport): string[] {
   const lines: string[] = [];
   if (isText(report.model)) {
     const facts = [String(report.model)];
     if (isText(report.serial_number)) facts.push(`serial ${report.serial_number}`);
-    if (isText(report.firmware_revision)) facts.push(`firmware ${report.firmware_revision}`);
+    if (isText(report.firmware_revision)) facts.push(`firmware ${firmwareText(report.firmware_revision)}`);
     if (isText(report.max_steps)) facts.push(`range 0 - ${report.max_steps} steps`);
     lines.push(`   Device: ${facts.join(', ')}`);
   }

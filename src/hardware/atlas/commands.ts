@@ -31,6 +31,24 @@ export const AtlasStatusBits = {
 /** Raw status bits as a number (see `AtlasStatusBits`). */
 export type AtlasStatus = number;
 
+/** The status bits as facts: what the machines act on and report_status shows. */
+export interface AtlasStatusFlags {
+  /** Any motion: moving in or out, or homing. */
+  moving: boolean;
+  homing: boolean;
+  atHome: boolean;
+  atLimit: boolean;
+}
+
+export function decodeStatus(bits: AtlasStatus): AtlasStatusFlags {
+  return {
+    moving: (bits & AtlasStatusBits.MOVING_MASK) !== 0,
+    homing: (bits & AtlasStatusBits.HOMING) !== 0,
+    atHome: (bits & AtlasStatusBits.AT_HOME) !== 0,
+    atLimit: (bits & AtlasStatusBits.AT_LIMIT) !== 0,
+  };
+}
+
 export const OUTWARD = 0x9000;
 export const INWARD = 0xa000;
 

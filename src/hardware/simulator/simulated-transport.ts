@@ -1,5 +1,5 @@
 import { DeviceClosedError, DeviceDisconnectedError, DeviceNotFoundError, TransferTimeoutError } from '../errors.js';
-import { DEFAULT_TRANSFER_TIMEOUT_MS, type DisconnectListener, type UsbIdentity, type UsbTransport } from '../transport.js';
+import { DEFAULT_TRANSFER_TIMEOUT_MS, type UsbIdentity, type UsbTransport } from '../transport.js';
 import type { SimulatedAtlas } from './simulated-atlas.js';
 
 type State = 'new' | 'open' | 'disconnected' | 'closed';
@@ -19,7 +19,6 @@ export class SimulatedUsbTransport implements UsbTransport {
   readonly identity: UsbIdentity;
   private state: State = 'new';
   private readonly pending = new Set<Pending>();
-  private readonly listeners = new Set<DisconnectListener>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly sim: SimulatedAtlas) {
@@ -40,11 +39,6 @@ export class SimulatedUsbTransport implements UsbTransport {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.failPending(new DeviceClosedError('the transport was closed during the exchange'));
-  }
-
-  onDisconnect(listener: DisconnectListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   exchange(write: Uint8Array, readLength: number, timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS): Promise<Buffer> {
@@ -91,9 +85,7 @@ export class SimulatedUsbTransport implements UsbTransport {
     this.state = 'disconnected';
     this.unsubscribe?.();
     this.unsubscribe = null;
-    const error = new DeviceDisconnectedError();
-    this.failPending(error);
-    for (const listener of [...this.listeners]) listener(error);
+    this.failPending(new DeviceDisconnectedError());
   }
 
   private failPending(error: Error): void {

@@ -12,7 +12,6 @@ import {
   FLI_BULK_ENDPOINT,
   FLI_FOCUSER_PRODUCT_ID,
   FLI_VENDOR_ID,
-  type DisconnectListener,
   type UsbIdentity,
   type UsbTransport,
 } from '../transport.js';
@@ -84,13 +83,8 @@ export interface FindFocuserOptions {
   backend?: UsbBackend;
 }
 
-/**
- * Finds an FLI focuser (USB 0f18:0006): the first one, or the one with `serialNumber`. No USB bus,
- * no focuser, or no focuser with that serial number is a `DeviceNotFoundError` saying which.
- * The transport is returned unopened.
- */
-export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<NodeUsbTransport> {
-  const backend = options.backend ?? (await nodeUsbBackend());
+/** The FLI focusers (USB 0f18:0006) on the bus; no bus at all, or none readable, is a `DeviceNotFoundError`. */
+export async function usbFocusers(backend: UsbBackend): Promise<UsbDeviceLike[]> {
   let devices: UsbDeviceLike[];
   try {
     devices = await backend.getDevices();
@@ -99,7 +93,17 @@ export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<
     if (/not found|no such file|ENOENT|errno 2\b/i.test(why)) throw new DeviceNotFoundError(`no FLI focuser found: this machine has no USB bus (${why})`, { cause: e });
     throw new DeviceNotFoundError(`no FLI focuser found: cannot list USB devices (${why})`, { cause: e });
   }
-  const focusers = devices.filter((d) => d.vendorId === FLI_VENDOR_ID && d.productId === FLI_FOCUSER_PRODUCT_ID);
+  return devices.filter((d) => d.vendorId === FLI_VENDOR_ID && d.productId === FLI_FOCUSER_PRODUCT_ID);
+}
+
+/**
+ * Finds an FLI focuser (USB 0f18:0006): the first one, or the one with `serialNumber`. No USB bus,
+ * no focuser, or no focuser with that serial number is a `DeviceNotFoundError` saying which.
+ * The transport is returned unopened.
+ */
+export async function findUsbFocuser(options: FindFocuserOptions = {}): Promise<NodeUsbTransport> {
+  const backend = options.backend ?? (await nodeUsbBackend());
+  const focusers = await usbFocusers(backend);
   if (focusers.length === 0) throw new DeviceNotFoundError('no FLI focuser (USB 0f18:0006) is connected');
   const wanted = options.serialNumber;
   if (wanted === undefined) return new NodeUsbTransport(focusers[0]!, backend);
@@ -121,7 +125,6 @@ export class NodeUsbTransport implements UsbTransport {
   readonly identity: UsbIdentity;
   private state: State = 'new';
   private claimed = false;
-  private readonly listeners = new Set<DisconnectListener>();
   private readonly waiting = new Set<(error: Error) => void>();
   private unwatch: (() => void) | null = null;
 
@@ -193,11 +196,6 @@ export class NodeUsbTransport implements UsbTransport {
     await this.device.close().catch(() => undefined);
   }
 
-  onDisconnect(listener: DisconnectListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async exchange(write: Uint8Array, readLength: number, timeoutMs = DEFAULT_TRANSFER_TIMEOUT_MS): Promise<Buffer> {
     if (this.state === 'disconnected') throw new DeviceDisconnectedError();
     if (this.state !== 'open') throw new DeviceClosedError('the transport is not open');
@@ -265,7 +263,6 @@ export class NodeUsbTransport implements UsbTransport {
     this.unwatch = null;
     const error = new DeviceDisconnectedError();
     for (const fail of [...this.waiting]) fail(error);
-    for (const listener of [...this.listeners]) listener(error);
     // The handle is useless now; let the USB stack free it.
     this.claimed = false;
     void this.device.close().catch(() => undefined);

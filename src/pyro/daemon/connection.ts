@@ -93,6 +93,7 @@ export class Connection {
     }
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('error', (e) => this.log('debug', { err: e.message }, 'socket error'));
+    this.log('debug', {}, 'client connected');
     socket.on('close', () => this.finish());
   }
 
@@ -387,6 +388,7 @@ export class Connection {
     if (!this.abort.signal.aborted) {
       this.abort.abort();
       this.host.closed(this);
+      this.log('debug', {}, 'client disconnected');
     }
   }
 

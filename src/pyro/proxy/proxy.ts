@@ -105,15 +105,19 @@ export class PyroProxy {
     return formatURI(this.uri);
   }
 
-  /** Calls a remote method and resolves with its result; remote exceptions reject as RemotePythonError. */
-  call(method: string, args: PyValue[] = [], kwargs: PyObject = pyObject(), options: { timeoutMs?: number } = {}): Promise<PyValue> {
+  /**
+   * Calls a remote method and resolves with its result; remote exceptions reject as RemotePythonError.
+   * `onSent` runs once the request has been handed to the socket (a caller about to exit knows the
+   * daemon will get it).
+   */
+  call(method: string, args: PyValue[] = [], kwargs: PyObject = pyObject(), options: { timeoutMs?: number; onSent?: () => void } = {}): Promise<PyValue> {
     return this.exclusive(async () => {
       const link = await this.connected();
       if (!link.metadata.methods.includes(method)) {
         throw new UnknownMethodError(`remote object '${formatURI(this.uri)}' has no exposed attribute or method '${method}'`);
       }
       const oneway = link.metadata.oneway.includes(method);
-      return this.invoke(link, this.uri.objectId, method, args, kwargs, oneway ? Flags.ONEWAY : 0, options.timeoutMs);
+      return this.invoke(link, this.uri.objectId, method, args, kwargs, oneway ? Flags.ONEWAY : 0, options.timeoutMs, options.onSent);
     });
   }
 
@@ -254,10 +258,11 @@ export class PyroProxy {
     kwargs: PyObject,
     flags: number,
     timeoutMs = this.timeoutMs,
+    onSent?: () => void,
   ): Promise<PyValue> {
     const payload = this.serializer.dumpsCall({ objectId, method, vargs: args, kwargs });
     try {
-      const reply = await this.exchange(link, MessageType.INVOKE, payload, flags, timeoutMs);
+      const reply = await this.exchange(link, MessageType.INVOKE, payload, flags, timeoutMs, onSent);
       if (flags & Flags.ONEWAY) return null;
       if (reply.type !== MessageType.RESULT) throw new ProtocolError(`invalid msg type ${reply.type} received`);
       if (reply.serializerId !== this.serializer.id) throw new SerializeError(`invalid serializer in response: ${reply.serializerId}`);
@@ -272,7 +277,7 @@ export class PyroProxy {
   }
 
   /** Sends one message and (unless oneway) resolves with the reply carrying the same seq. */
-  private exchange(link: Link, type: number, payload: Buffer, flags: number, timeoutMs: number): Promise<Message> {
+  private exchange(link: Link, type: number, payload: Buffer, flags: number, timeoutMs: number, onSent?: () => void): Promise<Message> {
     this.seq = (this.seq + 1) & 0xffff;
     const seq = type === MessageType.CONNECT ? 0 : this.seq;
     let body = payload;
@@ -291,6 +296,7 @@ export class PyroProxy {
       link.pending = { seq, resolve, reject };
     });
     link.socket.write(bytes);
+    onSent?.();
     return this.withTimeout(reply, timeoutMs, `call timed out after ${timeoutMs} ms`).then((message) => {
       if (message.seq !== seq) throw new ProtocolError(`reply sequence out of sync, got ${message.seq} expected ${seq}`);
       const problem = checkHmac(message, this.hmacKey);
