@@ -188,7 +188,7 @@ class Reader {
     this.depth = 0;
     let start = 0;
     while (b[start] === C.SPACE || b[start] === C.TAB) start++; // literal_eval strips these first
-    let i = this.blankLines(start);
+    let i = this.skipMore(start, true);
     // The first line must not be indented (a form feed resets the count, as in Python).
     if (i < n && i > start && (b[i - 1] === C.SPACE || b[i - 1] === C.TAB)) this.fail('unexpected indent', i);
     let value = this.value(i);
@@ -204,7 +204,7 @@ class Reader {
     }
     if (i >= n) return value;
     if (b[i] !== C.LF && b[i] !== C.CR) this.fail(`expected ',' or end of input, found ${this.describe(i)}`, i);
-    i = this.blankLines(i);
+    i = this.skipMore(i, true);
     if (i < n) this.fail(`unexpected ${this.describe(i)} after the value`, i);
     // Python reads a last line of only blanks ending in a space or tab as an indented statement.
     let p = n;
@@ -231,11 +231,7 @@ class Reader {
     return c === C.TAB || c === C.LF || c === C.CR || c === C.HASH || c === C.BACKSLASH || c === C.FF ? this.skipMore(i, false) : i;
   }
 
-  /** Skips blanks, comments, continuations and newlines, at any depth. */
-  private blankLines(i: number): number {
-    return this.skipMore(i, true);
-  }
-
+  /** Skips blanks, comments and continuations, and newlines inside brackets or when `newlines`. */
   private skipMore(i: number, newlines: boolean): number {
     const b = this.b;
     for (;;) {
@@ -282,32 +278,17 @@ class Reader {
     const b = this.b;
     let v: PyValue;
     const c = b[i]!;
-    switch (c) {
-      case C.QUOTE:
-      case C.DQUOTE:
-        v = this.string(i);
-        break;
-      case C.LBRACE:
-        v = this.brace(i);
-        break;
-      case C.LBRACKET:
-        v = this.list(i);
-        break;
-      case C.LPAREN:
-        v = this.paren(i);
-        break;
-      case C.MINUS:
-      case C.PLUS:
-        v = this.numberValue(this.parenthesizedNumber(this.skip(i + 1), false), c === C.MINUS);
-        break;
-      default:
-        if (isDigit(c) || (c === C.DOT && isDigit(b[i + 1]!))) {
-          const n = this.number(i);
-          this.pos = this.skip(this.pos);
-          v = this.numberValue(n, false);
-        } else if (isIdentStart(c)) v = this.word(i);
-        else v = this.notAValue(i);
-    }
+    if (c === C.QUOTE || c === C.DQUOTE) v = this.string(i);
+    else if (isDigit(c) || (c === C.DOT && isDigit(b[i + 1]!))) {
+      const n = this.number(i);
+      this.pos = this.skip(this.pos);
+      v = this.numberValue(n, false);
+    } else if (c === C.LBRACE) v = this.brace(i);
+    else if (c === C.LBRACKET) v = this.list(i);
+    else if (c === C.LPAREN) v = this.paren(i);
+    else if (c === C.MINUS || c === C.PLUS) v = this.numberValue(this.parenthesizedNumber(this.skip(i + 1), false), c === C.MINUS);
+    else if (isIdentStart(c)) v = this.word(i);
+    else v = this.notAValue(i);
     const d = b[this.pos];
     return d === C.PLUS || d === C.MINUS ? this.complex(v, i) : v;
   }
@@ -323,7 +304,7 @@ class Reader {
     const at = this.pos;
     // The real part must be an int or float written as a number (maybe signed, in parentheses).
     let first = start;
-    while (b[first] === C.LPAREN) first = this.blankLines(first + 1);
+    while (b[first] === C.LPAREN) first = this.skipMore(first + 1, true);
     const c = b[first]!;
     const written = isDigit(c) || c === C.DOT || c === C.PLUS || c === C.MINUS;
     if (!written || !(typeof real === 'number' || typeof real === 'bigint' || real instanceof PyFloat)) {
@@ -481,8 +462,8 @@ class Reader {
       this.pos = this.skip(e);
       return v;
     }
+    if (this.literalAt(i)) return this.string(i);
     for (e = i + 1; isIdentChar(b[e]!); ) e++;
-    if ((b[e] === C.QUOTE || b[e] === C.DQUOTE) && this.prefix(i, e)) return this.string(i);
     const open = this.skip(e);
     if (e - i === 3 && c === C.s && b[i + 1] === C.e && b[i + 2] === C.t && b[open] === C.LPAREN) {
       this.enter(open);
@@ -498,10 +479,15 @@ class Reader {
     return this.fail(`name '${this.ascii(i, e)}' is not a literal (only True, False, None and set())`, i);
   }
 
-  /** Whether the letters from `i` to `end`, before a quote, are a string prefix (r, u, b, br, rb, any case). */
-  private prefix(i: number, end: number): boolean {
-    if (end - i > 2) return false;
-    const p = this.ascii(i, end).toLowerCase();
+  /** Whether a str or bytes literal starts at `i`: a quote, or a prefix (r, u, b, br, rb, any case) and a quote. */
+  private literalAt(i: number): boolean {
+    const b = this.b;
+    if (b[i] === C.QUOTE || b[i] === C.DQUOTE) return true;
+    if (!isIdentStart(b[i]!)) return false;
+    let e = i + 1;
+    while (e < i + 3 && isIdentChar(b[e]!)) e++;
+    if (e - i > 2 || (b[e] !== C.QUOTE && b[e] !== C.DQUOTE)) return false;
+    const p = this.ascii(i, e).toLowerCase();
     if (p === 'f' || p === 'rf' || p === 'fr') this.fail('f-strings are not literals', i);
     return p === 'r' || p === 'u' || p === 'b' || p === 'br' || p === 'rb';
   }
@@ -525,13 +511,7 @@ class Reader {
       value = value === undefined ? part : value + part;
       // Another literal right after it (blanks, comments, continuations between) is joined.
       i = this.skip(this.pos);
-      const c = b[i]!;
-      if (c === C.QUOTE || c === C.DQUOTE) continue;
-      if (isIdentStart(c)) {
-        let e = i + 1;
-        while (isIdentChar(b[e]!)) e++;
-        if ((b[e] === C.QUOTE || b[e] === C.DQUOTE) && this.prefix(i, e)) continue;
-      }
+      if (this.literalAt(i)) continue;
       this.pos = i;
       return isBytes ? Buffer.from(value, 'latin1') : value;
     }
@@ -809,12 +789,12 @@ class Reader {
       this.number(i);
       return 'a literal';
     }
-    let e = i;
-    while (isIdentChar(b[e]!)) e++;
-    if ((b[e] === C.QUOTE || b[e] === C.DQUOTE) && (e === i || this.prefix(i, e))) {
+    if (this.literalAt(i)) {
       this.string(i);
       return 'a literal';
     }
+    let e = i;
+    while (isIdentChar(b[e]!)) e++;
     if (e > i) return `name '${this.ascii(i, e)}'`;
     if ((c === C.LPAREN || c === C.LBRACKET || c === C.LBRACE) && this.depth >= this.maxDepth) {
       this.fail(`nesting deeper than maxDepth (${this.maxDepth}) brackets`, i);
