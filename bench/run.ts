@@ -225,11 +225,16 @@ async function main(): Promise<void> {
 const OUT = process.env.BENCH_OUT ?? join(repoRoot, 'BENCHMARKS.md');
 const RAW = join(repoRoot, 'BENCHMARKS.raw.json');
 
-/** The table, then the hand-written analysis of missed targets (bench/analysis.md) when there is one. */
+/**
+ * The table, then the hand-written analysis of missed targets (bench/analysis.md) and the memory
+ * soak's figures (bench/memory-soak.md, from `npm run soak:memory`) when there are.
+ */
 function write(input: ReportInput): void {
-  const analysisFile = join(repoRoot, 'bench', 'analysis.md');
-  const analysis = existsSync(analysisFile) && !input.quick ? '\n' + readFileSync(analysisFile, 'utf8') : '';
-  writeFileSync(OUT, renderReport(input) + analysis);
+  const handWritten = (name: string): string => {
+    const file = join(repoRoot, 'bench', name);
+    return existsSync(file) && !input.quick ? '\n' + readFileSync(file, 'utf8') : '';
+  };
+  writeFileSync(OUT, renderReport(input) + handWritten('analysis.md') + handWritten('memory-soak.md'));
 }
 
 if (process.env.BENCH_RENDER === '1') {

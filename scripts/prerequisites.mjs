@@ -106,6 +106,9 @@ export const REQUIREMENTS = [
     ['indi-bin', 'indi_eval', "the INDI tests judge focusd --indi with INDI's own clients"],
     ['indi-bin', 'indi_simulator_focus', "the INDI tests compare focusd's properties with INDI's focuser simulator"],
     ['iproute2', 'ip', 'the INDI referee runs indiserver in a network namespace of its own'],
+    ['mmdebstrap', 'mmdebstrap', 'the system test makes a Debian root to boot (cached under /var/tmp)'],
+    ['systemd-container', 'systemd-nspawn', 'the system test boots systemd in a container and installs the RPMs there'],
+    ['util-linux', 'nsenter', 'the system test runs commands inside the booted container'],
   ].map(([pkg, command, purpose]) => ({
     packages: [pkg],
     purpose,

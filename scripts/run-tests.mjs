@@ -2,8 +2,8 @@
 // `npm test`: checks the prerequisites (scripts/prerequisites.mjs: stops at once, naming what is
 // missing and the command that installs it), builds, then runs every compiled test file
 // (dist/test/**/*.test.js) on node's test runner. Fails the run when the interop tests against real
-// Python Pyro4 or the USB referee tests (libfli2, INDI) did not run, or any test was skipped: CI
-// must never pass on a skip.
+// Python Pyro4, the USB referee tests (libfli2, INDI) or the booted-systemd system test did not run,
+// or any test was skipped: CI must never pass on a skip.
 //
 // Bounds: every test file runs with test/helpers/watchdog.js preloaded, which fails a file still
 // running after FOCUSD_TEST_FILE_BUDGET_S seconds (default 900, above the longest file's suite
@@ -64,9 +64,9 @@ function collect(dir) {
 const only = process.argv.slice(2);
 let files = collect(testRoot).sort();
 if (only.length > 0) files = files.filter((f) => only.some((o) => relative(root, f).includes(o)));
-// The referees: real Python Pyro4 (interop) and FLI's libfli2 and INDI (referee). A full run without
-// either must not pass.
-for (const room of ['interop', 'referee']) {
+// The referees: real Python Pyro4 (interop) and FLI's libfli2 and INDI (referee); and the RPMs on a
+// booted systemd (system). A full run without any of them must not pass.
+for (const room of ['interop', 'referee', 'system']) {
   if (only.length === 0 && !files.some((f) => relative(testRoot, f).split(sep)[0] === room)) {
     console.error(`no test files found under dist/test/${room}: refusing to report a pass`);
     process.exit(1);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../generated/version.js';
 import { IndiAddressError, parseIndiAddress } from '../indi/index.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
+import { systemdNotifier } from '../service/systemd-notify.js';
 import { DEFAULT_INDI_DEVICE } from '../service/indi-focuser.js';
 import { printFocusers } from './focuser-list.js';
 import { parseOrExit, usageError } from './usage.js';
@@ -64,6 +65,10 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  // Under systemd (Type=notify): ready once the port listens, then a watchdog heartbeat.
+  const systemd = systemdNotifier({ warn: (message) => running.log.local.warn(message) });
+  systemd.ready(`serving ${running.uri}`);
+
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {
@@ -71,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     signalled = true;
+    systemd.stopping();
     running.log.local.info({ signal }, 'stopping: halting any move and closing the focuser');
     running.stop().then(
       () => process.exit(0),

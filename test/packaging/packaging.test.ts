@@ -195,7 +195,7 @@ describe('RPM packages', () => {
     assert.match(rule, /ATTRS\{idVendor\}=="0f18", ATTRS\{idProduct\}=="0006".*GROUP="focusd"/);
   });
 
-  test('the server scriptlets are valid sh; removal (not upgrade) stops the running instances', () => {
+  test('the server scriptlets are valid sh; removal (not upgrade) disables and stops the instances', () => {
     const tags = { pre: '%{PREIN}', post: '%{POSTIN}', preun: '%{PREUN}', postun: '%{POSTUN}' };
     const body: Record<string, string> = {};
     for (const [name, tag] of Object.entries(tags)) {
@@ -205,7 +205,7 @@ describe('RPM packages', () => {
       assert.equal(syntax.status, 0, `%${name}: ${syntax.stderr}`);
     }
     assert.match(body.pre ?? '', /useradd -r -g focusd -d \/ -s \/sbin\/nologin .*focusd$/m, 'a system user without a login or home');
-    assert.match(body.preun ?? '', /if \[ "\$1" -eq 0 \]; then\s+systemctl stop 'focusd@\*\.service'/);
+    assert.match(body.preun ?? '', /if \[ "\$1" -eq 0 \]; then\s+systemctl --no-reload disable focusd@\.service .*\n\s+systemctl stop 'focusd@\*\.service'/);
     assert.match(body.post ?? '', /udevadm control --reload-rules/, 'the new udev rule applies without a reboot');
   });
 
@@ -214,14 +214,15 @@ describe('RPM packages', () => {
     const expected: Record<string, Record<string, string>> = {
       Unit: { After: 'network-online.target', Wants: 'network-online.target' },
       Service: {
-        Type: 'simple',
+        Type: 'notify',
+        NotifyAccess: 'all',
+        WatchdogSec: '30s',
         ExecStart: '/usr/bin/focusd /etc/focusd/%i.json',
         Restart: 'on-failure',
         RestartSec: '5',
         User: 'focusd',
         Group: 'focusd',
         SyslogIdentifier: 'focusd@%i',
-        Environment: 'NODE_ENV=production',
         // Per-instance options beyond upstream's config (FOCUSD_INDI): optional, so no file is needed.
         EnvironmentFile: '-/etc/focusd/%i.env',
         NoNewPrivileges: 'yes',
@@ -247,6 +248,8 @@ describe('RPM packages', () => {
         assert.deepEqual(unit[section]?.[key], [value], `[${section}] ${key}`);
       }
     }
+    // V8's young generation capped: RSS stays flat under months of polling (memory-soak.test.ts).
+    assert.deepEqual(unit.Service?.Environment, ['NODE_ENV=production', 'NODE_OPTIONS=--max-semi-space-size=1']);
     // Nothing that would hide the focuser or forbid the port: no PrivateDevices, no PrivateNetwork,
     // no IP address deny list.
     for (const key of ['PrivateDevices', 'PrivateNetwork', 'IPAddressDeny', 'PrivateUsers']) {

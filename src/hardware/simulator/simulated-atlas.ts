@@ -216,7 +216,9 @@ export class SimulatedAtlas {
    */
   handle(write: Uint8Array): Buffer {
     if (this.unpluggedFlag) throw new DeviceDisconnectedError('the simulated focuser is unplugged');
-    const bytes = Buffer.from(write);
+    // A copy with its own small backing store: Buffer.from(view) would take a slice of Node's shared
+    // 8 KB pool, and the command log below would keep up to LOG_LIMIT such slabs alive.
+    const bytes = Buffer.from(new Uint8Array(write).buffer);
     const atMs = this.clock.now();
     const { reply, echo, halt } = this.execute(bytes);
     if (halt) {
