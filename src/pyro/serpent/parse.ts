@@ -227,6 +227,7 @@ class Reader {
   private skip(i: number): number {
     const b = this.b;
     let c = b[i]!;
+    if (c > C.HASH && c !== C.BACKSLASH) return i; // most often: serpent writes no blanks
     while (c === C.SPACE) c = b[++i]!;
     return c === C.TAB || c === C.LF || c === C.CR || c === C.HASH || c === C.BACKSLASH || c === C.FF ? this.skipMore(i, false) : i;
   }
@@ -287,7 +288,10 @@ class Reader {
     else if (c === C.LBRACKET) v = this.list(i);
     else if (c === C.LPAREN) v = this.paren(i);
     else if (c === C.MINUS || c === C.PLUS) v = this.numberValue(this.parenthesizedNumber(this.skip(i + 1), false), c === C.MINUS);
-    else if (isIdentStart(c)) v = this.word(i);
+    else if (c === C.T && b[i + 1] === C.r && b[i + 2] === C.u && b[i + 3] === C.e && !isIdentChar(b[i + 4]!)) v = this.constant(i + 4, true);
+    else if (c === C.F && b[i + 1] === C.a && b[i + 2] === C.l && b[i + 3] === C.s && b[i + 4] === C.e && !isIdentChar(b[i + 5]!)) v = this.constant(i + 5, false);
+    else if (c === C.N && b[i + 1] === C.o && b[i + 2] === C.n && b[i + 3] === C.e && !isIdentChar(b[i + 4]!)) v = this.constant(i + 4, null);
+    else if (isIdentStart(c)) v = this.name(i);
     else v = this.notAValue(i);
     const d = b[this.pos];
     return d === C.PLUS || d === C.MINUS ? this.complex(v, i) : v;
@@ -371,19 +375,20 @@ class Reader {
     // The digits (underscores between two aside) accumulate in v: exact while v <= 2^53.
     let i = start;
     let v = 0;
-    let digits = 0;
+    for (c = b[i]!; isDigit(c); c = b[++i]!) v = v * 10 + c - C.ZERO;
+    let digits = i - start;
+    if ((BYTE[c]! & NUMBER_TAIL) === 0 && digits <= 15 && (digits === 1 || b[start] !== C.ZERO)) {
+      this.numType = Num.Int; // the common case: a plain int
+      this.pos = i;
+      return v;
+    }
     let dot = -1; // the number of digits before the '.'
-    for (c = b[i]!; ; c = b[++i]!) {
+    for (; ; c = b[++i]!) {
       if (isDigit(c)) {
         v = v * 10 + c - C.ZERO;
         digits++;
       } else if (c === C.DOT && dot < 0) dot = digits;
       else if (!(c === C.UNDERSCORE && isDigit(b[i - 1]!) && isDigit(b[i + 1]!))) break;
-    }
-    if (dot < 0 && (BYTE[c]! & NUMBER_TAIL) === 0 && digits <= 15 && (digits === 1 || b[start] !== C.ZERO)) {
-      this.numType = Num.Int; // the common case: a plain int
-      this.pos = i;
-      return v;
     }
     let isFloat = dot >= 0;
     let exp = 0;
@@ -445,25 +450,19 @@ class Reader {
     return s.includes('_') ? s.replace(/_/g, '') : s;
   }
 
-  /** A name at `i`: True, False, None, set(), or the prefix of a string literal. */
-  private word(i: number): PyValue {
+  /** True, False or None, ending at `end`. */
+  private constant(end: number, v: boolean | null): boolean | null {
+    this.pos = this.skip(end);
+    return v;
+  }
+
+  /** A name other than True, False and None: set(), the prefix of a string literal, or refused. */
+  private name(i: number): PyValue {
     const b = this.b;
     const c = b[i];
-    let e = i;
-    let v: PyValue = null;
-    if (c === C.T && b[i + 1] === C.r && b[i + 2] === C.u && b[i + 3] === C.e) {
-      e = i + 4;
-      v = true;
-    } else if (c === C.F && b[i + 1] === C.a && b[i + 2] === C.l && b[i + 3] === C.s && b[i + 4] === C.e) {
-      e = i + 5;
-      v = false;
-    } else if (c === C.N && b[i + 1] === C.o && b[i + 2] === C.n && b[i + 3] === C.e) e = i + 4;
-    if (e > i && !isIdentChar(b[e]!)) {
-      this.pos = this.skip(e);
-      return v;
-    }
     if (this.literalAt(i)) return this.string(i);
-    for (e = i + 1; isIdentChar(b[e]!); ) e++;
+    let e = i + 1;
+    while (isIdentChar(b[e]!)) e++;
     const open = this.skip(e);
     if (e - i === 3 && c === C.s && b[i + 1] === C.e && b[i + 2] === C.t && b[open] === C.LPAREN) {
       this.enter(open);
@@ -609,11 +608,14 @@ class Reader {
 
   private list(open: number): PyValue[] {
     this.enter(open);
+    const b = this.b;
     const items: PyValue[] = [];
     let i = this.skip(open + 1);
-    if (this.b[i] !== C.RBRACKET) {
+    while (b[i] !== C.RBRACKET) {
       items.push(this.value(i));
-      i = this.rest(open, C.RBRACKET, items, undefined);
+      i = this.pos;
+      if (b[i] === C.COMMA) i = this.skip(i + 1);
+      else if (b[i] !== C.RBRACKET) this.expected(i, C.RBRACKET, open);
     }
     this.leave(i);
     return items;
@@ -747,7 +749,7 @@ class Reader {
     for (let c = b[i]!; PLAIN[c] === 1; c = b[++i]!) h = (h * 31 + c) | 0;
     const len = i - start;
     if (b[i] !== q || len > KEY_MAX || len === 0) return undefined;
-    const colon = this.skip(i + 1);
+    const colon = b[i + 1] === C.COLON ? i + 1 : this.skip(i + 1);
     if (b[colon] !== C.COLON) return undefined;
     this.pos = colon;
     const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
