@@ -97,6 +97,13 @@ function utf8End(b: Uint8Array, i: number): number {
   return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? -1 : i + need + 1;
 }
 
+/** Whether the `n` bytes of `a` from `i` are those of `b` from `j` (read up to the first difference). */
+function sameBytes(a: Uint8Array, i: number, b: Uint8Array, j: number, n: number): boolean {
+  let k = 0;
+  while (k < n && a[i + k] === b[j + k]) k++;
+  return k === n;
+}
+
 function normalizeInt(v: bigint): number | bigint {
   return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v;
 }
@@ -141,6 +148,8 @@ const KEY_MAX = 32;
 const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
 const keyBytes = new Uint8Array(KEY_CACHE_SIZE * KEY_MAX);
 const keyLengths = new Int32Array(KEY_CACHE_SIZE).fill(-1);
+/** For each cached key, the place of the key that followed it in a dict the last time. */
+const keyNext = new Int32Array(KEY_CACHE_SIZE).fill(-1);
 
 /** Reads serpent bytes (a Python literal, as `ast.literal_eval` reads it) into TS values. */
 export function parse(input: Uint8Array, options: ParseOptions = {}): PyValue {
@@ -666,8 +675,10 @@ class Reader {
       this.dicts++;
       return Object.create(null) as PyObject;
     }
-    let key = this.plainKey(i);
-    if (key === undefined) {
+    let slot = this.plainKey(i, -1); // the key's place in the key cache, -1 for a key not from it
+    let key: string;
+    if (slot >= 0) key = keyCache[slot]!;
+    else {
       const first = this.key(i, 'dict key');
       if (b[this.pos] !== C.COLON) {
         const items = [first];
@@ -689,8 +700,9 @@ class Reader {
         at = this.skip(at + 1);
       }
       if (b[at] === C.RBRACE) break;
-      key = this.plainKey(at);
-      if (key === undefined) {
+      slot = this.plainKey(at, slot);
+      if (slot >= 0) key = keyCache[slot]!;
+      else {
         const k = this.key(at, 'dict key');
         if (typeof k !== 'string' || isDigit(k.charCodeAt(0))) return this.dict(open, entries(o, k));
         if (b[this.pos] !== C.COLON) this.afterKey(this.pos, open);
@@ -737,36 +749,45 @@ class Reader {
 
   /**
    * The common dict key: a short str literal of printable ASCII, no escape, not starting with a
-   * digit, followed by ':', from the cache; `pos` on the ':'. Else undefined, nothing consumed.
+   * digit, followed by ':'. Returns its place in the key cache, `pos` on the ':'; else -1, nothing
+   * consumed. Dicts repeat their keys in order, so the key that followed `previous` (the place of the
+   * key before it in this dict, or -1) last time is compared first, while scanning, without a hash.
    */
-  private plainKey(at: number): string | undefined {
+  private plainKey(at: number, previous: number): number {
     const b = this.b;
     const q = b[at]!;
     const start = at + 1;
-    if ((q !== C.QUOTE && q !== C.DQUOTE) || isDigit(b[start]!)) return undefined;
-    let i = start;
+    if ((q !== C.QUOTE && q !== C.DQUOTE) || isDigit(b[start]!)) return -1;
+    const guess = previous < 0 ? -1 : keyNext[previous]!;
+    if (guess >= 0) {
+      const end = start + keyLengths[guess]!;
+      if (sameBytes(keyBytes, guess * KEY_MAX, b, start, end - start) && b[end] === q) {
+        const colon = b[end + 1] === C.COLON ? end + 1 : this.skip(end + 1);
+        if (b[colon] !== C.COLON) return -1;
+        this.pos = colon;
+        return guess;
+      }
+    }
     let h = 0;
-    for (let c = b[i]!; PLAIN[c] === 1; c = b[++i]!) h = (h * 31 + c) | 0;
-    const len = i - start;
-    if (b[i] !== q || len > KEY_MAX || len === 0) return undefined;
-    const colon = b[i + 1] === C.COLON ? i + 1 : this.skip(i + 1);
-    if (b[colon] !== C.COLON) return undefined;
+    let end = start;
+    for (let c = b[end]!; PLAIN[c] === 1; c = b[++end]!) h = (h * 31 + c) | 0;
+    const len = end - start;
+    if (b[end] !== q || len > KEY_MAX || len === 0) return -1;
+    const colon = b[end + 1] === C.COLON ? end + 1 : this.skip(end + 1);
+    if (b[colon] !== C.COLON) return -1;
     this.pos = colon;
     const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
-    const cached = slot * KEY_MAX;
-    if (keyLengths[slot] === len) {
-      let k = 0;
-      while (k < len && keyBytes[cached + k] === b[start + k]) k++;
-      if (k === len) return keyCache[slot]!;
+    if (previous >= 0) keyNext[previous] = slot;
+    if (keyLengths[slot] !== len || !sameBytes(keyBytes, slot * KEY_MAX, b, start, len)) {
+      // Not cached: store the internalized copy (a property name; a slice used as a key becomes a
+      // ThinString, several times slower to read). The slot reads as empty until it is whole.
+      const key = Object.keys({ [this.ascii(start, end)]: 0 })[0]!;
+      keyLengths[slot] = -1;
+      keyBytes.set(b.subarray(start, end), slot * KEY_MAX);
+      keyCache[slot] = key;
+      keyLengths[slot] = len;
     }
-    // Not cached: store the internalized copy (a property name; a slice used as a key becomes a
-    // ThinString, several times slower to read). The slot reads as empty until it is whole.
-    const key = Object.keys({ [this.ascii(start, i)]: 0 })[0]!;
-    keyLengths[slot] = -1;
-    keyBytes.set(b.subarray(start, i), cached);
-    keyCache[slot] = key;
-    keyLengths[slot] = len;
-    return key;
+    return slot;
   }
 
   /** After a dict key, `i` is not on ':'. */
