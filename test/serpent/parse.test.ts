@@ -164,6 +164,23 @@ describe('serpent parse: values', () => {
     assert.deepEqual(Object.entries(dup), [['a', 3], ['b', 2]]);
   });
 
+  test('dict keys come out right however they differ from the keys read before (the key cache guesses the next key)', () => {
+    const docs: [string, string[]][] = [
+      ["{'a':1,'b':2}", ['a', 'b']],
+      ["{'a':1,'b':2}", ['a', 'b']],
+      ["{'a':1,'bb':2}", ['a', 'bb']],
+      ["{'a':1,'':2}", ['a', '']],
+      ["{'a':1,\"b\":2}", ['a', 'b']],
+      ["{'a':1,'b' :2}", ['a', 'b']],
+      ["{'a':1,'b' 'c':2}", ['a', 'bc']],
+      ["{'a':1,'b\\x41':2}", ['a', 'bA']],
+      ["{'a':1,'1x':2}", ['a', '1x']],
+      ["{'a':1,'b':2}", ['a', 'b']],
+    ];
+    for (const [text, keys] of docs) assert.deepEqual(Object.keys(read(text) as object), keys, text);
+    assert.deepEqual(read("{'a', 'b'}"), new PySet(['a', 'b']));
+  });
+
   test('__proto__ and constructor keys are plain data, never prototypes', () => {
     const o = read("{'__proto__': {'polluted': 1}, 'constructor': {'prototype': 2}, 'toString': 3}") as Record<string, PyValue>;
     assert.equal(Object.getPrototypeOf(o), null);
