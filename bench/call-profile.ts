@@ -36,7 +36,7 @@ interface Profile {
 
 const SOURCE_STAGES: Array<[RegExp, string]> = [
   [/src\/pyro\/message\/decoder/, 'frame decode'],
-  [/src\/pyro\/serpent\/(fastparse|parse|lexer|dicts|nonprintable|values)/, 'serpent decode'],
+  [/src\/pyro\/serpent\/(parse|dicts|nonprintable|values)/, 'serpent decode'],
   [/src\/pyro\/serpent\/(serialize|repr)/, 'serpent encode'],
   [/src\/pyro\/message\//, 'frame encode'],
   [/src\/pyro\/(daemon|proxy)\/|src\/pyro\/(serializers|exceptions|errors)/, 'Pyro dispatch'],

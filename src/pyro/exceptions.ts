@@ -1,4 +1,5 @@
 import { PyroError, PythonError, RemotePythonError } from './errors.js';
+import { sequenceItems } from './python.js';
 import { PyTuple, isPlainObject, pyObject, type PyObject, type PyValue } from './serpent/index.js';
 
 /** An exception as Pyro4 sends it: class name, args, and the remote traceback lines. */
@@ -61,7 +62,7 @@ export function remoteError(value: PyValue): RemotePythonError | null {
   }
   if (typeof value.__class__ !== 'string' || value.__exception__ !== true) return null;
   const args = value.args;
-  const list = args instanceof PyTuple ? args.items : Array.isArray(args) ? args : [];
+  const list = sequenceItems(args) ?? [];
   const attributes = value.attributes;
   const tb = isPlainObject(attributes) ? attributes._pyroTraceback : undefined;
   const lines = Array.isArray(tb) ? tb.filter((l): l is string => typeof l === 'string') : typeof tb === 'string' ? [tb] : [];

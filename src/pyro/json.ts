@@ -13,16 +13,32 @@ import {
 } from './serpent/index.js';
 
 /**
- * Pyro4's json serializer (`json.dumps(..., ensure_ascii=False)` / `json.loads`) for the values
- * JSON can carry. Tuples and sets become arrays, as in Python; non-str dict keys become strings
- * the way Python's json writes them; bytes and complex are refused, as Python refuses them.
- * The reader keeps ints exact (bigint past 2^53) and reads NaN/Infinity as Python's json does.
+ * Python's json module for the values JSON can carry: `json.dumps` with its defaults (separators
+ * `', '` and `': '`, floats as `repr()` writes them, NaN and Infinity allowed) and `json.loads`.
+ * Pyro4's json serializer calls `json.dumps(..., ensure_ascii=False)`, so jsonDumps() writes text
+ * as UTF-8; `ensureAscii` escapes it as `\uXXXX`, as a plain `json.dumps(value)` does (focus json).
+ * Tuples and sets become arrays, as Pyro4 writes them; non-str dict keys become strings the way
+ * Python's json writes them; bytes and complex are refused, as Python refuses them. The reader keeps
+ * ints exact (bigint past 2^53) and reads NaN/Infinity as Python's json does.
  */
-export function jsonDumps(value: PyValue, maxDepth = 1000): Buffer {
-  return Buffer.from(writeJson(value, 0, maxDepth), 'utf8');
+export interface JsonDumpOptions {
+  /** Escape every character outside printable ASCII, as json.dumps does by default (Pyro4 does not). */
+  ensureAscii?: boolean;
+  /** Deepest nesting written (default 1000). */
+  maxDepth?: number;
 }
 
-function writeJson(value: PyValue, depth: number, maxDepth: number): string {
+/** Pyro4's JsonSerializer.dumps: the UTF-8 bytes of `json.dumps(value, ensure_ascii=False)`. */
+export function jsonDumps(value: PyValue, maxDepth = 1000): Buffer {
+  return Buffer.from(jsonText(value, { maxDepth }), 'utf8');
+}
+
+/** `json.dumps(value)` as Python writes it (with `ensure_ascii=False` unless `ensureAscii`). */
+export function jsonText(value: PyValue, options: JsonDumpOptions = {}): string {
+  return writeJson(value, 0, options.maxDepth ?? 1000, options.ensureAscii ?? false);
+}
+
+function writeJson(value: PyValue, depth: number, maxDepth: number, ascii: boolean): string {
   if (depth > maxDepth) throw new SerializeError(`json: value nested deeper than ${maxDepth} levels`);
   if (value === null) return 'null';
   switch (typeof value) {
@@ -33,18 +49,24 @@ function writeJson(value: PyValue, depth: number, maxDepth: number): string {
     case 'number':
       return numberText(value, false);
     case 'string':
-      return JSON.stringify(value);
+      return stringText(value, ascii);
   }
   if (value instanceof PyFloat) return numberText(value.value, true);
-  if (Array.isArray(value)) return '[' + value.map((v) => writeJson(v, depth + 1, maxDepth)).join(', ') + ']';
-  if (value instanceof PyTuple || value instanceof PySet) return writeJson(value.items, depth, maxDepth);
-  if (value instanceof Set) return writeJson([...value], depth, maxDepth);
+  if (Array.isArray(value)) return '[' + value.map((v) => writeJson(v, depth + 1, maxDepth, ascii)).join(', ') + ']';
+  if (value instanceof PyTuple || value instanceof PySet) return writeJson(value.items, depth, maxDepth, ascii);
+  if (value instanceof Set) return writeJson([...value], depth, maxDepth, ascii);
   if (value instanceof Uint8Array) throw new SerializeError("don't know how to serialize class <class 'bytes'> using serializer JsonSerializer");
   if (value instanceof PyComplex) throw new SerializeError("don't know how to serialize class <class 'complex'> using serializer JsonSerializer");
   const entries: [PyValue, PyValue][] =
     value instanceof PyDict ? value.entries : value instanceof Map ? [...value.entries()] : isPlainObject(value) ? Object.entries(value) : [];
-  const parts = entries.map(([k, v]) => JSON.stringify(keyText(k)) + ': ' + writeJson(v, depth + 1, maxDepth));
+  const parts = entries.map(([k, v]) => stringText(keyText(k), ascii) + ': ' + writeJson(v, depth + 1, maxDepth, ascii));
   return '{' + parts.join(', ') + '}';
+}
+
+/** A JSON string as Python writes it (JSON.stringify escapes the same characters, the same way). */
+function stringText(s: string, ascii: boolean): string {
+  const text = JSON.stringify(s);
+  return ascii ? text.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : text;
 }
 
 function numberText(x: number, asFloat: boolean): string {

@@ -1,6 +1,7 @@
 import { ProtocolError, SerializeError } from './errors.js';
 import { jsonDumps, jsonLoads } from './json.js';
 import { SerializerId, serializerName } from './message/index.js';
+import { checkedCall, sequenceItems } from './python.js';
 import {
   PyTuple,
   SerpentParseError,
@@ -71,9 +72,9 @@ const serpent: Serializer = {
   dumpsCall: (call) => wrap(() => serialize(new PyTuple([call.objectId, call.method, new PyTuple(call.vargs), call.kwargs]))),
   loadsCall(data, limits) {
     const value = serpent.loads(data, limits);
-    const items = value instanceof PyTuple || Array.isArray(value) ? (value instanceof PyTuple ? value.items : value) : null;
+    const items = sequenceItems(value);
     if (!items || items.length !== 4) throw new ProtocolError('invalid call: expected (object id, method, vargs, kwargs)');
-    return checkedCall(items[0], items[1], items[2], items[3]);
+    return call(items[0], items[1], items[2], items[3]);
   },
 };
 
@@ -92,18 +93,13 @@ const json: Serializer = {
   loadsCall(data, limits) {
     const value = jsonLoads(data, limits);
     if (!isPlainObject(value)) throw new ProtocolError('invalid call: expected a json object');
-    return checkedCall(value.object ?? null, value.method ?? null, value.params ?? null, value.kwargs ?? null);
+    return call(value.object, value.method, value.params, value.kwargs);
   },
 };
 
-function checkedCall(objectId: PyValue | undefined, method: PyValue | undefined, vargs: PyValue | undefined, kwargs: PyValue | undefined): Call {
+function call(objectId: PyValue | undefined, method: PyValue | undefined, vargs: PyValue | undefined, kwargs: PyValue | undefined): Call {
   if (typeof objectId !== 'string') throw new ProtocolError('invalid call: object id is not a str');
-  if (typeof method !== 'string') throw new ProtocolError('invalid call: method name is not a str');
-  const args = vargs instanceof PyTuple ? vargs.items : Array.isArray(vargs) ? vargs : null;
-  if (!args) throw new ProtocolError('invalid call: vargs is not a tuple or list');
-  if (kwargs === null || kwargs === undefined) return { objectId, method, vargs: args, kwargs: pyObject() };
-  if (!isPlainObject(kwargs)) throw new ProtocolError('invalid call: kwargs is not a dict with str keys');
-  return { objectId, method, vargs: args, kwargs };
+  return { objectId, ...checkedCall('call', method, vargs, kwargs) };
 }
 
 function wrap<T>(f: () => T): T {

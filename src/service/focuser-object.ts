@@ -1,7 +1,7 @@
 import { PyFloat, PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import type { Caller } from '../machines/index.js';
 import type { FocuserService } from './focuser-service.js';
-import { pyTruthy, pyTypeName } from './python-values.js';
+import { pyTruthy, pyTypeName } from '../pyro/index.js';
 
 /** Who may command (not only query): the config's control machines, by address. */
 export type ControlCheck = (address: string) => boolean;

@@ -1,5 +1,5 @@
 import type { SimulatedAtlas } from '../hardware/index.js';
-import { PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
+import { PythonError, pyTruthy, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import { CommandStatus } from '../machines/index.js';
 import type { ControlCheck } from './focuser-object.js';
 
@@ -7,7 +7,6 @@ const num = (v: PyValue | undefined, name: string): number => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   throw new PythonError('builtins.TypeError', [`${name} must be a number`]);
 };
-const flag = (v: PyValue | undefined): boolean => v !== false && v !== null && v !== 0;
 
 /**
  * `<object id>.simulator`: fault injection on the simulated focuser for tests and demos. Only
@@ -26,10 +25,10 @@ export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): E
       unplug: { call: control(() => sim.unplug()) },
       replug: { call: control(() => sim.replug()) },
       unplug_after: { params: [{ name: 'ms' }], call: control((a) => sim.unplugAfter(num(a.ms, 'ms'))) },
-      stall: { params: [{ name: 'on', default: true }], call: control((a) => sim.setStalled(flag(a.on))) },
+      stall: { params: [{ name: 'on', default: true }], call: control((a) => sim.setStalled(pyTruthy(a.on))) },
       set_step_rate: { params: [{ name: 'steps_per_second' }], call: control((a) => sim.setStepRate(num(a.steps_per_second, 'steps_per_second'))) },
-      wrong_echo: { params: [{ name: 'on', default: true }], call: control((a) => sim.setWrongEcho(flag(a.on))) },
-      short_reply: { params: [{ name: 'on', default: true }], call: control((a) => sim.setShortReply(flag(a.on))) },
+      wrong_echo: { params: [{ name: 'on', default: true }], call: control((a) => sim.setWrongEcho(pyTruthy(a.on))) },
+      short_reply: { params: [{ name: 'on', default: true }], call: control((a) => sim.setShortReply(pyTruthy(a.on))) },
       slow_reply: { params: [{ name: 'ms' }], call: control((a) => sim.setReplyDelay(num(a.ms, 'ms'))) },
     },
   };

@@ -67,8 +67,9 @@ export function assertPlainData(value: PyValue, depth = 0): void {
   }
 }
 
-/** parse() returns plain data or throws SerpentParseError with a sane position; nothing else. */
-export function checkSerpent(input: string | Uint8Array, maxDepth?: number): 'parsed' | 'refused' {
+/** parse() of the bytes (a text as UTF-8) returns plain data or throws SerpentParseError with a sane position; nothing else. */
+export function checkSerpent(text: string | Uint8Array, maxDepth?: number): 'parsed' | 'refused' {
+  const input = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   let outcome: 'parsed' | 'refused';
   for (const preserveFloats of [false, true]) {
     try {

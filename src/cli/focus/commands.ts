@@ -1,7 +1,7 @@
 import type { FocusdConfig } from '../../config/index.js';
 import { ExitCode } from './codes.js';
 import { ProgressDisplay } from './progress.js';
-import { pyJsonDumps } from './python-json.js';
+import { jsonText, type PyValue } from '../../pyro/index.js';
 import { FocuserStatus, formatStatus, type StatusReport } from './status-format.js';
 import type { Style } from './style.js';
 
@@ -107,7 +107,7 @@ export async function status(ctx: CommandContext): Promise<number> {
 export async function json(ctx: CommandContext): Promise<number> {
   const data = await report(ctx);
   const empty = data === null || data === undefined || (typeof data === 'object' && Object.keys(data).length === 0);
-  ctx.print(empty ? '{}' : pyJsonDumps(data));
+  ctx.print(empty ? '{}' : jsonText(data as PyValue, { ensureAscii: true }));
   return ExitCode.Succeeded;
 }
 

@@ -7,6 +7,7 @@ import {
   hexBytes,
 } from '../errors.js';
 import { DEFAULT_TRANSFER_TIMEOUT_MS, type UsbTransport } from '../transport.js';
+import { TaskQueue } from '../task-queue.js';
 import {
   ATLAS_MIN_EXTENT,
   AtlasStatusBits,
@@ -75,7 +76,7 @@ export class AtlasFocuser {
   private readonly transport: UsbTransport;
   private readonly timeoutMs: number;
   private readonly chunkPollMs: number;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   private closed = false;
   private job: ChunkJob | null = null;
   /** A failure of a background chunk continuation, reported by the next call. */
@@ -266,7 +267,7 @@ export class AtlasFocuser {
     // Let the exchange on the wire finish (or fail) first, but never wait past one transfer time-out.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.timeoutMs > 0 ? this.timeoutMs : 1000)));
-    await Promise.race([this.tail.catch(() => undefined), limit]);
+    await Promise.race([this.queue.idle(), limit]);
     clearTimeout(timer);
     await this.transport.close();
   }
@@ -284,9 +285,7 @@ export class AtlasFocuser {
       }
       return op();
     };
-    const next = this.tail.then(guarded, guarded);
-    this.tail = next.catch(() => undefined);
-    return next;
+    return this.queue.run(guarded);
   }
 
   private io(command: string, write: Uint8Array, readLength: number, timeoutMs = this.timeoutMs): Promise<Buffer> {

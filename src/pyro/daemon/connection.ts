@@ -13,10 +13,11 @@ import {
   type HmacKey,
   type Message,
 } from '../message/index.js';
-import { isPlainObject, pyObject, PyTuple, type PyObject, type PyValue } from '../serpent/index.js';
+import { isPlainObject, pyObject, type PyObject, type PyValue } from '../serpent/index.js';
 import { replySerializerFor, serializerFor, serpentSerializer, type Serializer } from '../serializers.js';
 import { normaliseAddress } from '../../net/index.js';
 import { bindArguments } from './binding.js';
+import { checkedCall, sequenceItems } from '../python.js';
 import type { DaemonLimits } from './limits.js';
 import type { PyroLogger } from './logger.js';
 import type { CallContext, Registration } from './objects.js';
@@ -290,16 +291,12 @@ export class Connection {
   private async runBatch(registration: Registration, calls: PyValue[], ctx: CallContext): Promise<PyValue[]> {
     const results: PyValue[] = [];
     for (const item of calls) {
-      const parts = item instanceof PyTuple ? item.items : Array.isArray(item) ? item : null;
-      const [method, vargs, kwargs] = parts ?? [];
-      const name = typeof method === 'string' ? method : '<batch>';
+      const parts = sequenceItems(item);
+      const name = typeof parts?.[0] === 'string' ? parts[0] : '<batch>';
       try {
-        const args = vargs instanceof PyTuple ? vargs.items : Array.isArray(vargs) ? vargs : null;
-        const kw = kwargs === null ? pyObject() : isPlainObject(kwargs) ? kwargs : null;
-        if (!parts || parts.length !== 3 || typeof method !== 'string' || !args || !kw) {
-          throw new ProtocolError('invalid batch item: expected (method name, vargs tuple or list, kwargs dict)');
-        }
-        results.push(await this.invoke(registration, method, args, kw, ctx));
+        if (!parts || parts.length !== 3) throw new ProtocolError('invalid batch item: expected (method name, vargs, kwargs)');
+        const call = checkedCall('batch item', parts[0], parts[1], parts[2]);
+        results.push(await this.invoke(registration, call.method, call.vargs, call.kwargs, ctx));
       } catch (e) {
         results.push(exceptionWrapperDict(exceptionInfo(e, `${registration.objectId}.${name}`)));
         break;

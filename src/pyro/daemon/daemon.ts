@@ -59,10 +59,6 @@ export class PyroDaemon implements ConnectionHost {
     return this.bound ? this.uriFor(objectId) : objectId;
   }
 
-  unregister(objectId: string): void {
-    if (objectId !== DAEMON_OBJECT_ID) this.registrations.delete(objectId);
-  }
-
   lookup(objectId: string): Registration | undefined {
     return this.registrations.get(objectId);
   }

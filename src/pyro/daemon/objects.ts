@@ -1,4 +1,5 @@
 import { PythonError } from '../errors.js';
+import { pyTruthy } from '../python.js';
 import { PySet, pyObject, type PyObject, type PyValue } from '../serpent/index.js';
 import type { ParamSpec } from './binding.js';
 
@@ -98,7 +99,7 @@ export function daemonObject(daemon: DaemonFacts): ExposedObject {
           const id = args.objectId;
           const found = typeof id === 'string' ? daemon.registrations().get(id) : undefined;
           if (!found) throw new PythonError('Pyro4.errors.DaemonError', ['unknown object']);
-          return found.metadata(args.as_lists !== false && args.as_lists !== null && args.as_lists !== 0);
+          return found.metadata(pyTruthy(args.as_lists));
         },
       },
     },

@@ -43,11 +43,6 @@ export class MessageDecoder {
     return this.buffered;
   }
 
-  /** The header of the message being received, if its header is complete. */
-  get partialHeader(): MessageHeader | null {
-    return this.header;
-  }
-
   push(chunk: Uint8Array): Message[] {
     if (this.failed) throw this.failed;
     if (chunk.length > 0) {

@@ -9,6 +9,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { remoteError } from '../exceptions.js';
+import { sequenceItems } from '../python.js';
 import {
   Flags,
   MessageDecoder,
@@ -212,6 +213,8 @@ export class PyroProxy {
       for (const message of messages) {
         const pending = link.pending;
         if (!pending) return fail(new ProtocolError(`unexpected message type ${message.type} seq ${message.seq} from ${where}`));
+        // As Pyro4's proxy: a reply to another request means the stream is out of step.
+        if (message.seq !== pending.seq) return fail(new ProtocolError(`reply sequence out of sync, got ${message.seq} expected ${pending.seq}`));
         link.pending = null;
         pending.resolve(message);
       }
@@ -345,10 +348,7 @@ const isCommunicationClass = (e: unknown): boolean => e instanceof RemotePythonE
 const emptyMessage: Message = { type: 0, flags: 0, seq: 0, serializerId: 0, annotations: new Map(), payload: Buffer.alloc(0) };
 
 function readMetadata(meta: PyValue | undefined): Metadata {
-  const names = (v: PyValue | undefined): string[] => {
-    const items = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : v && typeof v === 'object' && 'items' in v && Array.isArray(v.items) ? (v.items as PyValue[]) : [];
-    return items.filter((x): x is string => typeof x === 'string');
-  };
+  const names = (v: PyValue | undefined): string[] => (sequenceItems(v, true) ?? []).filter((x): x is string => typeof x === 'string');
   if (!isPlainObject(meta)) return { methods: [], oneway: [], attrs: [] };
   return { methods: names(meta.methods), oneway: names(meta.oneway), attrs: names(meta.attrs) };
 }

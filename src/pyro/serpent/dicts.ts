@@ -1,7 +1,6 @@
 /**
  * How parse() turns the items of a `{...}` into a value: a set, a dict (PyObject when every key is
- * a str, else PyDict), and Pyro4's decoding of serpent's bytes and float dicts. Shared by the full
- * parser (parse.ts) and the fast path (fastparse.ts) so that both give the same values.
+ * a str, else PyDict), and Pyro4's decoding of serpent's bytes and float dicts.
  */
 import { hashKey, PyDict, pyObject, PySet, type PyObject, type PyValue } from './values.js';
 

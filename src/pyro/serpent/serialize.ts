@@ -1,14 +1,11 @@
 import { SerpentSerializeError } from './errors.js';
 import { floatRepr, strRepr } from './repr.js';
-import { hashKey, isPlainObject, PyComplex, PyDict, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
+import { hashKey, isPlainObject, MAX_INT_DIGITS, PyComplex, PyDict, PyFloat, PySet, PyTuple, type PyValue } from './values.js';
 
 export const SERPENT_HEADER = '# serpent utf-8 python3.2\n';
 
 /** Python serpent's own limit: `min(sys.getrecursionlimit() // 5, 1000)`, 200 on a stock Python. */
 export const DEFAULT_MAX_LEVEL = 200;
-
-/** Python 3.11's `sys.get_int_max_str_digits()`: a longer decimal int cannot be read by Python. */
-const MAX_INT_DIGITS = 4300;
 
 export interface SerializeOptions {
   /** Deepest nesting level written (the top value is level 0); Python serpent refuses past 200. */

@@ -1,58 +1,10 @@
 /**
- * The TypeScript side of serpent's Python values.
- *
- * | Python                     | TypeScript                                                        |
- * |----------------------------|-------------------------------------------------------------------|
- * | None / True / False        | `null` / `true` / `false`                                         |
- * | int                        | `number` when a safe integer (±2^53-1), else `bigint`             |
- * | float                      | `number` (`-0` kept, ±Infinity, NaN); `PyFloat` forces float text |
- * | complex                    | `PyComplex { real, imag }`                                        |
- * | str                        | `string` (lone surrogates are plain UTF-16 code units)            |
- * | bytes                      | `Uint8Array` on encode, `Buffer` on decode                        |
- * | list                       | `PyValue[]`                                                       |
- * | tuple                      | `PyTuple { items }`                                               |
- * | set / frozenset            | `PySet { items }` (encode also accepts a JS `Set`)                |
- * | dict, every key a str      | `PyObject`: an object with a null prototype                       |
- * | dict, any other key        | `PyDict { entries }` (encode also accepts a `Map`)                |
- *
- * Encoding a `number`: an integral value within ±(2^53-1) (and not `-0`) is written as an int, any
- * other value as a float (`repr` text, `1e30000`/`-1e30000` for the infinities, serpent's
- * `{'__class__':'float','value':'nan'}` for NaN). Wrap a number in `PyFloat` to send an integral
- * float (`3.0`). Decoding gives ints beyond the safe range as `bigint` and floats as `number`; with
- * `preserveFloats` integral floats come back as `PyFloat` so they re-encode as floats.
- *
- * Dicts that serpent and Pyro4 use as encodings are decoded the way Pyro4's SerpentSerializer does:
- * - `{'data': <str>, 'encoding': 'base64'}` (exactly these two keys, `data` strict padded base64)
- *   is bytes: a `Buffer`. Pyro4 itself leaves this dict to the application (`serpent.tobytes`);
- *   we always decode it, so a real dict of exactly that shape cannot be told from bytes.
- * - `{'__class__': 'float', 'value': <str>}` (exactly these two keys) is `float(value)`, e.g. NaN
- *   (Pyro4's `dict_to_class`); a value that is no float leaves the dict as it is.
- * - Every other `__class__` dict (exceptions: `{'__class__': 'builtins.ValueError',
- *   '__exception__': True, 'args': (...), 'attributes': {...}}`) stays a `PyObject`; the Pyro layer
- *   turns exception dicts into errors. Never send a `__class__` key by accident.
- *
- * Strings: a Python str may hold lone surrogates (`'\ud800'`); so may a JS string, and that is how
- * they are kept. serialize() writes them as `\udXXX` escapes, as Python's repr does, so the UTF-8
- * on the wire stays valid. parse() of a JS *string* holding a raw lone surrogate is refused (no
- * UTF-8 bytes could have produced it).
- *
- * Limits: parse() refuses input longer than `maxLength` (256 MiB) before reading it, and nesting
- * deeper than `maxDepth` (1000; Python itself reads at most 200) without recursing; serialize()
- * refuses nesting past level 200 (`maxLevel`), as Python serpent does, and int literals of more
- * than 4300 decimal digits, which Python 3.11 will not read.
- *
- * JS limits of the mapping, documented rather than hidden:
- * - A Python str holding a high surrogate followed by a low surrogate as two separate code points
- *   cannot be told from the astral character that pair encodes in UTF-16.
- * - A `PyObject` iterates integer-like keys (`'1'`, `'42'`) first, so such dicts re-encode in JS
- *   key order, not the order Python wrote them (the content is the same).
- * - Python's `Ellipsis` (`...`) is a literal `ast.literal_eval` accepts; it has no TS value and is a
- *   parse error here. So is a `\N{NAME}` escape (we ship no Unicode name table); serpent never
- *   writes either.
- * - Python writes complex(x, -0.0) as `(x+-0.0j)`, which Python itself cannot read; we write
- *   `(x-0.0j)`, which it reads as imag +0.0. Python 3.11 also reads `(-0.0+1j)` with real +0.0.
- * - Set order: Python writes sets in hash order, we in the order given; the content is the same.
- * - A PyDict/Map/PySet holding two keys Python calls equal (1, 1.0, True) is refused on encode.
+ * The TypeScript side of serpent's Python values: None/True/False are null/true/false; int is a
+ * `number` when safe, else a `bigint`; float a `number` (`PyFloat` keeps an integral one a float);
+ * str a `string`; bytes a `Uint8Array` (decoded: `Buffer`); list an array; tuple, set, complex and a
+ * dict with a non-str key are the classes below; a dict whose keys are all str is a `PyObject` (null
+ * prototype). docs/pyro.md ("What each Python type becomes") has the whole mapping: how numbers are
+ * written, the bytes and float dicts Pyro4 decodes, lone surrogates, and what JS cannot tell apart.
  */
 export type PyValue =
   | null
@@ -70,6 +22,9 @@ export type PyValue =
   | PyObject
   | Map<PyValue, PyValue>
   | Set<PyValue>;
+
+/** Python 3.11's default `sys.get_int_max_str_digits()`: the longest decimal int it reads or writes. */
+export const MAX_INT_DIGITS = 4300;
 
 /** A dict whose keys are all str. Decoded ones have a null prototype, so any key is plain data. */
 export interface PyObject {

@@ -2,6 +2,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { lstatSync, unlinkSync } from 'node:fs';
 import { AtlasError, DeviceDisconnectedError } from '../../errors.js';
 import { FLI_FOCUSER_PRODUCT_ID, FLI_VENDOR_ID } from '../../transport.js';
+import { TaskQueue } from '../../task-queue.js';
 import type { SimulatedAtlas } from '../simulated-atlas.js';
 import { FrameDecoder, Op, PROTOCOL_VERSION, ProtocolError, UsbStatus, encodeDeviceInfo, encodeFrame, u32, type Frame } from './protocol.js';
 
@@ -142,7 +143,7 @@ class Connection {
   private hello = false;
   private closed = false;
   private pending: PendingReply | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   private readonly sleepers = new Set<() => void>();
 
   static serve(id: number, socket: Socket, bus: Bus): void {
@@ -175,8 +176,8 @@ class Connection {
       return this.fail(e instanceof ProtocolError ? e.message : String(e));
     }
     for (const frame of frames) {
-      this.queue = this.queue
-        .then(() => (this.closed ? undefined : this.handle(frame)))
+      this.queue
+        .run(() => (this.closed ? undefined : this.handle(frame)))
         .catch((e: unknown) => this.fail(`internal error: ${e instanceof Error ? e.message : String(e)}`));
     }
   }

@@ -1,6 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { UsbBackend, UsbDeviceLike } from '../../usb/node-usb-transport.js';
 import { UsbStatusError } from '../../usb/status.js';
+import { TaskQueue } from '../../task-queue.js';
 import {
   FrameDecoder,
   Op,
@@ -24,7 +25,7 @@ class SimConnection {
   private readonly decoder = new FrameDecoder();
   private readonly replies: Frame[] = [];
   private waiting: { resolve: (f: Frame) => void; reject: (e: Error) => void } | null = null;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   private gone: Error | null = null;
   private readonly closeListeners = new Set<() => void>();
 
@@ -86,9 +87,7 @@ class SimConnection {
         this.socket.write(encodeFrame(op, payload));
         this.deliver();
       });
-    const next = this.tail.then(run, run);
-    this.tail = next.catch(() => undefined);
-    return next;
+    return this.queue.run(run);
   }
 
   /** Closes it on purpose: not a device going away, so no close listener hears of it. */
