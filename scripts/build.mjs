@@ -12,7 +12,7 @@
 //   node scripts/build.mjs --bundle-to DIR   only 1 and 3, the bundles written to DIR (packaging)
 //   ... --sourcemap                          with source maps beside the bundles (the benchmarks' profiles)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -89,5 +89,9 @@ function writeLicenses(metafile, file) {
 const to = process.argv.indexOf('--bundle-to');
 run(process.execPath, [bin('tsx'), join(root, 'scripts', 'build-validators.mts')], 'generating the validators');
 stampVersion();
-if (to === -1) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], 'the TypeScript compiler');
+if (to === -1) {
+  // A fresh dist/: a source file deleted or moved must not leave its compiled test behind to run.
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], 'the TypeScript compiler');
+}
 await bundle(to === -1 ? join(root, 'dist', 'bundle') : process.argv[to + 1], process.argv.includes('--sourcemap'));
