@@ -1,3 +1,4 @@
+import { TaskQueue } from '../common/task-queue.js';
 import type { AtlasStatusFlags } from '../hardware/index.js';
 
 /**
@@ -46,12 +47,8 @@ export type OpenDevice = () => Promise<FocuserDevice>;
  * exchange in flight; the next operation waits for it instead of interleaving on the wire.
  */
 export function serialized(device: FocuserDevice): FocuserDevice {
-  let tail: Promise<unknown> = Promise.resolve();
-  const run = <T>(op: () => Promise<T>): Promise<T> => {
-    const next = tail.then(op, op);
-    tail = next.catch(() => undefined);
-    return next;
-  };
+  const queue = new TaskQueue();
+  const run = <T>(op: () => Promise<T>): Promise<T> => queue.run(op);
   return {
     facts: device.facts,
     position: () => run(() => device.position()),

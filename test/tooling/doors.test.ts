@@ -10,11 +10,12 @@ const src = fromRoot('src');
 
 /** Room -> the rooms (top folders of src/) its files may import from, itself included. */
 const DOORS: Record<string, string[]> = {
-  net: ['net'],
-  pyro: ['pyro', 'net'],
-  indi: ['indi', 'net'],
-  hardware: ['hardware'],
-  machines: ['machines', 'hardware'],
+  common: ['common'],
+  net: ['net', 'common'],
+  pyro: ['pyro', 'net', 'common'],
+  indi: ['indi', 'net', 'common'],
+  hardware: ['hardware', 'common'],
+  machines: ['machines', 'hardware', 'common'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -7,7 +7,7 @@ import {
   hexBytes,
 } from '../errors.js';
 import { DEFAULT_TRANSFER_TIMEOUT_MS, type UsbTransport } from '../transport.js';
-import { TaskQueue } from '../task-queue.js';
+import { TaskQueue } from '../../common/task-queue.js';
 import {
   ATLAS_MIN_EXTENT,
   AtlasStatusBits,

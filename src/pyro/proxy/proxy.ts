@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { TaskQueue } from '../../common/task-queue.js';
 import {
   CommunicationError,
   ConnectionClosedError,
@@ -88,7 +89,7 @@ export class PyroProxy {
   private link: Link | null = null;
   private connecting: Promise<Link> | null = null;
   private seq = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new TaskQueue();
   private closed = false;
 
   constructor(uri: string | PyroURI, options: ProxyOptions = {}) {
@@ -171,9 +172,7 @@ export class PyroProxy {
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(task);
   }
 
   private async connected(): Promise<Link> {

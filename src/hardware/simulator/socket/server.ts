@@ -2,7 +2,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { lstatSync, unlinkSync } from 'node:fs';
 import { AtlasError, DeviceDisconnectedError } from '../../errors.js';
 import { FLI_FOCUSER_PRODUCT_ID, FLI_VENDOR_ID } from '../../transport.js';
-import { TaskQueue } from '../../task-queue.js';
+import { TaskQueue } from '../../../common/task-queue.js';
 import type { SimulatedAtlas } from '../simulated-atlas.js';
 import { FrameDecoder, Op, PROTOCOL_VERSION, ProtocolError, UsbStatus, encodeDeviceInfo, encodeFrame, u32, type Frame } from './protocol.js';
 

@@ -1,7 +1,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { UsbBackend, UsbDeviceLike } from '../../usb/node-usb-transport.js';
 import { UsbStatusError } from '../../usb/status.js';
-import { TaskQueue } from '../../task-queue.js';
+import { TaskQueue } from '../../../common/task-queue.js';
 import {
   FrameDecoder,
   Op,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TaskQueue } from '../../src/hardware/task-queue.js';
+import { TaskQueue } from '../../src/common/task-queue.js';
 
 test('TaskQueue runs each task after every earlier one has settled, a failed one included; idle() waits for all', async () => {
   const queue = new TaskQueue();
