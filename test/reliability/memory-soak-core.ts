@@ -18,6 +18,7 @@ import { Flags, MessageType, encodeMessage, isPlainObject } from '../../src/pyro
 import { rssKb } from '../../bench/child.js';
 import { focusdBin } from '../helpers/paths.js';
 import { start } from '../helpers/process.js';
+import { prng } from './soak-core.js';
 import { WireClient, callPayload, readReply } from './wire.js';
 
 const OBJ = 'memsoak_focuser_daemon';
@@ -66,18 +67,6 @@ export interface MemorySoakSummary {
   /** focusd's CPU time (user + system) from the baseline to the end, in seconds. */
   cpuSeconds: number;
   nodeFlags: string[];
-}
-
-/** mulberry32: a seeded PRNG, so a run can be repeated exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A process's CPU time so far (utime + stime from /proc/PID/stat), in seconds. */

@@ -51,7 +51,7 @@ export async function startSoakFocusd(): Promise<SoakFocusd> {
 }
 
 /** A small seeded PRNG (mulberry32), so a soak run can be repeated exactly. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

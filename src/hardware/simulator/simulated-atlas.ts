@@ -1,3 +1,4 @@
+import { AtlasStatusBits } from '../atlas/commands.js';
 import { DeviceDisconnectedError } from '../errors.js';
 import { withTimers, type SimulatorClock, type SimulatorTimers } from './clock.js';
 
@@ -35,11 +36,6 @@ export interface CommandRecord {
 
 export type CommandListener = (bytes: Buffer, atMs: number, halt: boolean) => void;
 
-const MOVING_IN = 0x01;
-const MOVING_OUT = 0x02;
-const HOMING = 0x04;
-const AT_LIMIT = 0x40;
-const AT_HOME = 0x80;
 const LOG_LIMIT = 1000;
 /** Flipped in an echo byte by `setWrongEcho(true)`: 80 -> c0, 90 -> d0, a0 -> e0, f0 -> b0, 60 -> 20. */
 const WRONG_ECHO_MASK = 0x40;
@@ -352,9 +348,9 @@ export class SimulatedAtlas {
     const now = this.clock.now();
     const p = this.positionAt(now);
     let bits = 0;
-    if (p !== this.to) bits |= this.homing ? HOMING : this.to > p ? MOVING_OUT : MOVING_IN;
-    if (p === 0) bits |= AT_HOME;
-    if (p === this.extent) bits |= AT_LIMIT;
+    if (p !== this.to) bits |= this.homing ? AtlasStatusBits.HOMING : this.to > p ? AtlasStatusBits.MOVING_OUT : AtlasStatusBits.MOVING_IN;
+    if (p === 0) bits |= AtlasStatusBits.AT_HOME;
+    if (p === this.extent) bits |= AtlasStatusBits.AT_LIMIT;
     return bits;
   }
 
