@@ -69,9 +69,10 @@ interface Reading {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+// Status first, as in the motion machine: a position read after "not moving" is final.
 const readAll = async (device: FocuserDevice): Promise<Reading> => ({
-  position: await device.position(),
   status: await device.status(),
+  position: await device.position(),
   temperatures: await device.temperatures(),
 });
 

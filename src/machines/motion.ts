@@ -43,6 +43,16 @@ interface Reading {
   status: DeviceStatus;
 }
 
+/**
+ * Status before position: when the status says the motor has stopped, the position read after it
+ * is where it stopped. Read the other way round, a motor arriving between the two reads would
+ * report "stopped" with a position a few steps short of the target.
+ */
+async function readMotion(device: FocuserDevice): Promise<Reading> {
+  const status = await device.status();
+  return { status, position: await device.position() };
+}
+
 export const motionMachine = setup({
   types: {} as {
     context: MotionContext;
@@ -59,15 +69,12 @@ export const motionMachine = setup({
         const position = await device.position();
         await device.moveRelative(input.target - position);
       }
-      return { position: await device.position(), status: await device.status() };
+      return readMotion(device);
     }),
-    readMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => ({
-      position: await device.position(),
-      status: await device.status(),
-    })),
+    readMotion: fromPromise<Reading, FocuserDevice>(({ input: device }) => readMotion(device)),
     haltMotion: fromPromise<Reading, FocuserDevice>(async ({ input: device }) => {
       await device.halt();
-      return { position: await device.position(), status: await device.status() };
+      return readMotion(device);
     }),
   },
   delays: {

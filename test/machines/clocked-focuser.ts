@@ -6,6 +6,8 @@ import { NoFocuserError, type DeviceStatus, type FocuserDevice, type FocuserFact
  * A focuser whose motor runs on a simulated clock, for machine tests that step time by hand:
  * a move advances `rate` steps per second of simulated time. `unplugged` makes every call fail
  * as a yanked USB device does; `stalled` freezes the motor while it still reports motion.
+ * `readLagMs` is how long each position or status read takes on the wire: the motor runs on
+ * meanwhile, so consecutive reads see it at different instants, as on real USB.
  */
 export class ClockedFocuser implements FocuserDevice {
   readonly facts: FocuserFacts = {
@@ -21,6 +23,8 @@ export class ClockedFocuser implements FocuserDevice {
   stalled = false;
   closed = false;
   halts = 0;
+  readLagMs = 0;
+  private lag = 0;
   private from = 0;
   private to = 0;
   private startedAt = 0;
@@ -35,9 +39,19 @@ export class ClockedFocuser implements FocuserDevice {
     if (this.closed) throw new Error('focuser is closed');
   }
 
+  /** The motor's time: the machine's clock plus what the reads so far have taken. */
+  private time(): number {
+    return this.clock.now() + this.lag;
+  }
+
+  private read<T>(value: T): T {
+    this.lag += this.readLagMs;
+    return value;
+  }
+
   private now(): number {
     if (this.stalled) return this.from;
-    const travelled = Math.floor(((this.clock.now() - this.startedAt) * this.rate) / 1000);
+    const travelled = Math.floor(((this.time() - this.startedAt) * this.rate) / 1000);
     const distance = Math.abs(this.to - this.from);
     if (travelled >= distance) return this.to;
     return this.from + Math.sign(this.to - this.from) * travelled;
@@ -45,21 +59,21 @@ export class ClockedFocuser implements FocuserDevice {
 
   private freeze(): void {
     this.from = this.to = this.now();
-    this.startedAt = this.clock.now();
+    this.startedAt = this.time();
     this.homing = false;
   }
 
   async position(): Promise<number> {
     this.check();
-    return this.now();
+    return this.read(this.now());
   }
   /** As the Atlas's status byte says it, decoded by the hardware layer's own decoder. */
   async status(): Promise<DeviceStatus> {
     this.check();
     const p = this.now();
-    if (p === this.to) return decodeStatus(p === 0 ? AtlasStatusBits.AT_HOME : 0);
-    if (this.homing) return decodeStatus(AtlasStatusBits.HOMING);
-    return decodeStatus(this.to > p ? AtlasStatusBits.MOVING_OUT : AtlasStatusBits.MOVING_IN);
+    if (p === this.to) return this.read(decodeStatus(p === 0 ? AtlasStatusBits.AT_HOME : 0));
+    if (this.homing) return this.read(decodeStatus(AtlasStatusBits.HOMING));
+    return this.read(decodeStatus(this.to > p ? AtlasStatusBits.MOVING_OUT : AtlasStatusBits.MOVING_IN));
   }
   async moveRelative(steps: number): Promise<void> {
     this.check();

@@ -192,6 +192,21 @@ describe('connection machine: idle', () => {
     assert.deepEqual([h.state(), ctx(h).current, ctx(h).target], ['idle', 1500, 1500]);
   });
 
+  test('the motor arriving between two reads of a poll still ends the move at the target, never a few steps short', async () => {
+    const h = harness();
+    h.device.readLagMs = 3; // 3 steps at 1000 steps/s pass during each read
+    await h.initialize();
+    // Move lengths one step apart sweep the arrival instant across every read of a poll.
+    let target = ctx(h).current;
+    for (let extra = 0; extra < 40; extra++) {
+      target += 200 + extra;
+      const c = h.command({ type: 'MOVE', steps: target, offset: false });
+      await h.advance(600);
+      assert.equal(await c.result, CommandStatus.Succeeded, `move to ${target}`);
+      assert.deepEqual([h.state(), ctx(h).current, ctx(h).target], ['idle', target, target], `move to ${target}`);
+    }
+  });
+
   test('an offset adds to the current target', async () => {
     const h = harness();
     await h.initialize();
