@@ -360,7 +360,9 @@ export class Connection {
     if (this.phase === Phase.Closed) return;
     this.phase = Phase.Closed;
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    // A peer that never reads what is queued must not hold the socket open: 2 s, then it goes.
+    const linger = setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.socket.once('close', () => clearTimeout(linger));
     this.finish();
   }
 
