@@ -5,6 +5,7 @@ import {
   PyFloat,
   PySet,
   PyTuple,
+  MAX_INT_DIGITS,
   floatRepr,
   isPlainObject,
   pyObject,
@@ -202,11 +203,16 @@ class JsonReader {
     const m = NUMBER.exec(this.text);
     if (!m) this.fail('expecting value');
     const match = m as RegExpExecArray;
-    this.pos = NUMBER.lastIndex;
     if (match[1] === undefined && match[2] === undefined) {
+      // Python's json refuses such ints too; reading one into a BigInt takes time superlinear in
+      // its length, so a few compressed kilobytes could stall the daemon for seconds.
+      const digits = match[0].length - (match[0].startsWith('-') ? 1 : 0);
+      if (digits > MAX_INT_DIGITS) this.fail(`int of ${digits} digits exceeds Python's limit of ${MAX_INT_DIGITS} digits`);
+      this.pos = NUMBER.lastIndex;
       const n = Number(match[0]);
       return Number.isSafeInteger(n) ? n : BigInt(match[0]);
     }
+    this.pos = NUMBER.lastIndex;
     const x = Number(match[0]);
     return this.preserveFloats && Number.isInteger(x) ? new PyFloat(x) : x;
   }

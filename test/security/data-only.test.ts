@@ -6,10 +6,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  Flags,
   MessageType,
   PyDict,
   PyroDaemon,
@@ -145,6 +147,31 @@ print('RESULT ' + json.dumps(R))
     assert.deepEqual(Object.keys(protoDict['__proto__'] as object), ['polluted']);
     assert.ok(isPlainObject(ctorDict) && isPlainObject(ctorDict['constructor']) && Object.getPrototypeOf(ctorDict) === null);
     assertNoPollution();
+  });
+
+  test("json ints past Python's 4300 digits are refused as Python's json refuses them, even compressed into a few KB; the daemon serves on", async () => {
+    received.length = 0;
+    // Ten million digits deflate to about 10 KB; reading them into a BigInt would take seconds.
+    const hostile = deflateSync(Buffer.from(`{"handshake": ${'9'.repeat(10_000_000)}, "object": "${OBJ}"}`));
+    assert.ok(hostile.length < 64 * 1024);
+    const h = await WireClient.open(port);
+    h.send(encodeMessage({ type: MessageType.CONNECT, flags: Flags.META_ON_CONNECT | Flags.COMPRESSED, seq: 0, serializerId: 2, payload: hostile }));
+    const refused = await h.next();
+    h.destroy();
+    assert.ok(refused === 'closed' || refused.type === MessageType.CONNECTFAIL, 'the handshake is refused');
+    if (refused !== 'closed') assert.match(refused.payload.toString(), /int of 10000000 digits exceeds Python's limit of 4300 digits/);
+
+    const c = await WireClient.connected(port, OBJ);
+    const jsonCall = (n: string): Buffer => Buffer.from(`{"object": "${OBJ}", "method": "take", "params": [${n}], "kwargs": {}}`);
+    const longest = '9'.repeat(4300);
+    assert.equal((await c.call(1, OBJ, 'take', [], { payload: jsonCall(longest), serializerId: 2 })).value, 'taken');
+    assert.equal((received[0]?.vargs as PyValue[])[0], BigInt(longest), 'a 4300-digit int is read exactly');
+    const tooLong = await c.call(2, OBJ, 'take', [], { payload: jsonCall('-' + '9'.repeat(4301)), serializerId: 2 });
+    assert.match(tooLong.exception?.text ?? '', /int of 4301 digits exceeds Python's limit of 4300 digits/);
+    assert.equal(received.length, 1, 'the refused call never ran');
+    c.destroy();
+    const judge = runPython(`import json\nfor n in ('${longest}', '-' + '9' * 4301):\n    try: print(len(str(json.loads(n))))\n    except ValueError as e: print('refused', e)`);
+    assert.match(judge, /^4300\nrefused Exceeds the limit \(4300 digits\)/, 'Python draws the line at the same place');
   });
 
   test('raw serpent and json payloads with __proto__ keys, PyDict keys and deep prototype paths pollute nothing', async () => {

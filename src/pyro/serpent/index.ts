@@ -16,6 +16,7 @@ export {
   pyObject,
   isPlainObject,
   hashKey,
+  MAX_INT_DIGITS,
   type PyObject,
   type PyValue,
 } from './values.js';
