@@ -43,6 +43,14 @@ interface Reading {
   status: DeviceStatus;
 }
 
+/** The start of a motion gave up because the motion was stopped first (nobody reads this). */
+class MotionAbandoned extends Error {
+  override name = 'MotionAbandoned';
+  constructor() {
+    super('stopped before the move was sent');
+  }
+}
+
 /**
  * Status before position: when the status says the motor has stopped, the position read after it
  * is where it stopped. Read the other way round, a motor arriving between the two reads would
@@ -61,12 +69,15 @@ export const motionMachine = setup({
     output: MotionOutput;
   },
   actors: {
-    startMotion: fromPromise<Reading, MotionInput>(async ({ input }) => {
+    startMotion: fromPromise<Reading, MotionInput>(async ({ input, signal }) => {
       const { device } = input;
       if (input.kind === 'home') {
         await device.home();
       } else {
         const position = await device.position();
+        // A STOP during the position read has already queued its halt: a move sent now would
+        // start the motor after that halt and leave it running with nobody watching.
+        if (signal.aborted) throw new MotionAbandoned();
         await device.moveRelative(input.target - position);
       }
       return readMotion(device);

@@ -1,5 +1,5 @@
 import type { SimulatedAtlas } from '../hardware/index.js';
-import { PythonError, pyTruthy, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
+import { PythonError, pyObject, pyTruthy, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import { CommandStatus } from '../machines/index.js';
 import type { ControlCheck } from './focuser-object.js';
 
@@ -10,7 +10,8 @@ const num = (v: PyValue | undefined, name: string): number => {
 
 /**
  * `<object id>.simulator`: fault injection on the simulated focuser for tests and demos. Only
- * control machines may use it (others get InvalidControlIP, 3); each method answers 0.
+ * control machines may use it (others get InvalidControlIP, 3); each method answers 0. `motor()`
+ * reads the motor itself, not through USB, so a test can tell where it truly is; anyone may read it.
  */
 export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): ExposedObject {
   const control =
@@ -22,6 +23,7 @@ export function simulatorObject(sim: SimulatedAtlas, isControl: ControlCheck): E
     };
   return {
     methods: {
+      motor: { call: () => pyObject([['position', sim.position], ['moving', sim.moving]]) },
       unplug: { call: control(() => sim.unplug()) },
       replug: { call: control(() => sim.replug()) },
       unplug_after: { params: [{ name: 'ms' }], call: control((a) => sim.unplugAfter(num(a.ms, 'ms'))) },

@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { eventually, runFocus, runFocusOnTty, spawnFocus, startSimulated, statusOf } from './harness.js';
+import { PyroProxy } from '../../src/pyro/index.js';
+import { eventually, runFocus, runFocusOnTty, spawnFocus, startSimulated, statusOf, type SimulatedTarget } from './harness.js';
 
 const moving = async (env: NodeJS.ProcessEnv): Promise<boolean> => (await statusOf(env)).status === 2;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -14,12 +15,14 @@ async function interrupt(child: ChildProcess, count: number, gapMs: number): Pro
   }
 }
 
-/** The motor is at rest: Idle, and the same position twice, 300 ms apart. */
-async function still(env: NodeJS.ProcessEnv): Promise<boolean> {
-  const a = await statusOf(env);
-  await sleep(300);
-  const b = await statusOf(env);
-  return a.status === 1 && b.status === 1 && a.current_steps === b.current_steps;
+/**
+ * The motor is at rest where focusd says: the simulated motor itself (not focusd's snapshot, which
+ * Idle refreshes only once a second) is still, and focusd reports Idle at its position.
+ */
+async function still(t: SimulatedTarget): Promise<boolean> {
+  const motor = t.py(`R['motor'] = sim().motor()`).motor as { position: number; moving: boolean };
+  const status = await statusOf(t.env);
+  return !motor.moving && status.status === 1 && status.current_steps === motor.position;
 }
 
 const WAITING = 'focus: waiting for the focuser to stop (Ctrl-C again to exit without waiting)\n';
@@ -89,8 +92,32 @@ describe('focus moves against focusd --simulate', () => {
     assert.equal(a.status, 1, 'Idle');
     assert.notEqual(a.current_steps, 40000);
     assert.equal(a.current_steps, a.target_steps);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal((await statusOf(t.env)).current_steps, a.current_steps, 'not moving any more');
+    assert.ok(await still(t), 'the motor is still where focusd says');
+  });
+
+  test('Ctrl-C the moment focusd takes the move, while it is still being sent over slow USB: focus exits 0 and the motor ends still', async () => {
+    const t = await startSimulated();
+    assert.equal((await runFocus(['init'], t.env)).code, 0);
+    // Every USB reply takes 200 ms: focusd reports Moving as soon as it takes set_focus, and only
+    // then reads the position and sends the move, so a Ctrl-C seen Moving lands before the motor starts.
+    t.py(`s = sim()\ns.set_step_rate(2000)\ns.slow_reply(200)`);
+    const watcher = new PyroProxy(t.uri, { timeoutMs: 5_000 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const mover = spawnFocus(['set', '90000'], t.env);
+        for (let polls = 0; ((await watcher.call('report_status')) as { status: number }).status !== 2; polls++) {
+          assert.ok(polls < 20_000, 'focusd never took the move');
+        }
+        mover.child.kill('SIGINT');
+        const ended = await mover.exited;
+        const label = `round ${round}: ${mover.stderr()}`;
+        assert.equal(ended.code, 0, label);
+        await eventually(() => still(t), 10_000, `${label}: the motor still where focusd says`);
+        assert.ok(!(t.py(`import time\ntime.sleep(1)\nR['m'] = sim().motor()`).m as { moving: boolean }).moving, `${label}: the motor started after the stop`);
+      }
+    } finally {
+      watcher.close();
+    }
   });
 
   test('an unplug mid-move says so', async () => {
@@ -120,7 +147,7 @@ describe('focus moves against focusd --simulate', () => {
       assert.equal(ended.code, 0, label);
       // The kernel may merge two signals sent at once into one; a second one seen says it waits.
       assert.ok(mover.stderr() === '' || mover.stderr() === WAITING, label);
-      assert.ok(await still(t.env), `${label}: the motor is still moving`);
+      assert.ok(await still(t), `${label}: the motor is still moving`);
     }
   });
 
@@ -139,7 +166,7 @@ describe('focus moves against focusd --simulate', () => {
       seen.add(ended.code);
       if (ended.code === 156) assert.ok(mover.stderr().endsWith(ABANDONED), label);
       else assert.equal(ended.code, 0, label);
-      await eventually(() => still(t.env), 10_000, `${label}: the motor at rest`);
+      await eventually(() => still(t), 10_000, `${label}: the motor at rest`);
     }
     assert.ok([...seen].every((c) => c === 0 || c === 156), [...seen].join());
   });
@@ -155,7 +182,7 @@ describe('focus moves against focusd --simulate', () => {
     const ended = await mover.exited;
     assert.equal(ended.code, 156, mover.stderr());
     assert.equal(mover.stderr(), WAITING + ABANDONED);
-    await eventually(() => still(t.env), 15_000, 'the motor at rest after focus left');
+    await eventually(() => still(t), 15_000, 'the motor at rest after focus left');
     t.py(`sim().slow_reply(0)`);
     assert.notEqual((await statusOf(t.env)).current_steps, 60000);
   });

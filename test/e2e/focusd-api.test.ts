@@ -146,6 +146,44 @@ R['target'] = target
     assert.ok(Number(afterStop.current_steps) > Number(r.start) && Number(afterStop.current_steps) < Number(r.target));
   });
 
+  test('a stop sent a few ms after set_focus, while the move is still being sent over slow USB, leaves the motor still where focusd says', async () => {
+    const { uri } = await focusd();
+    // Each USB reply takes 5 ms, so set_focus's position read and its move command are far apart:
+    // the stops below land before, between and after them.
+    const r = python(
+      uri,
+      `
+s = sim()
+s.set_step_rate(2000)
+f = proxy()
+R['init'] = f.initialize()
+s.slow_reply(5)
+R['rounds'] = []
+for delay in (0, 0.001, 0.002, 0.004, 0.006, 0.008, 0.012, 0.02, 0.04):
+    target = f.report_status()['current_steps'] + 1500
+    mover = in_thread(lambda: proxy().set_focus(target))
+    time.sleep(delay)
+    stop = proxy().stop()
+    move = mover()
+    time.sleep(0.5)
+    first = s.motor()
+    time.sleep(0.3)
+    R['rounds'].append({'delay': delay, 'stop': stop, 'move': move, 'motor': first, 'later': s.motor(), 'status': f.report_status()})
+`,
+      { timeoutMs: 90_000 },
+    );
+    assert.equal(r.init, 0);
+    for (const round of r.rounds as { delay: number; stop: number; move: number; motor: Record<string, unknown>; later: Record<string, unknown>; status: Record<string, number> }[]) {
+      const label = `stop ${round.delay * 1000} ms after set_focus: ${JSON.stringify(round)}`;
+      assert.equal(round.stop, 0, label);
+      // A stop that reached focusd before the move is a stop of nothing: the move then runs to its end (0).
+      assert.ok(round.move === 1 || round.move === 0, label);
+      assert.equal(round.motor.moving, false, `${label}: the motor is still`);
+      assert.equal(round.later.position, round.motor.position, `${label}: and stays still`);
+      assert.deepEqual([round.status.status, round.status.current_steps], [1, round.motor.position], `${label}: focusd says Idle where the motor is`);
+    }
+  });
+
   test('move_timeout: set_focus answers 1, the motor is halted and the focuser is Idle at its true position', async () => {
     const { uri } = await focusd({ moveTimeout: 1 });
     const r = python(

@@ -322,6 +322,25 @@ describe('connection machine: moving', () => {
     assert.equal(await h.device.position(), current, 'the snapshot holds the true position');
   });
 
+  test('a stop that arrives while the move is being sent still leaves the motor still, whichever device call it meets', async () => {
+    // The move's start is two device calls (read the position, then move); the stop may land
+    // before either, between them, or after. Each time the motor must end still where focusd says.
+    for (let ticks = 0; ticks < 6; ticks++) {
+      const h = harness();
+      await h.initialize();
+      const move = h.command({ type: 'MOVE', steps: 5000, offset: false });
+      for (let i = 0; i < ticks; i++) await flush();
+      const stop = h.command({ type: 'STOP' });
+      await h.advance(50);
+      assert.equal(await stop.result, CommandStatus.Succeeded, `stop after ${ticks} ticks`);
+      assert.equal(await move.result, CommandStatus.Failed, `move after ${ticks} ticks`);
+      await h.advance(2000);
+      const at = await h.device.position();
+      assert.deepEqual([h.state(), ctx(h).current, ctx(h).target], ['idle', at, at], `after ${ticks} ticks the focuser is where focusd says`);
+      assert.equal((await h.device.status()).moving, false, `after ${ticks} ticks the motor is still`);
+    }
+  });
+
   test('move_timeout halts the motor and returns to Idle at the true position with Failed', async () => {
     const h = harness({ moveTimeoutMs: 1000 });
     await h.initialize();
