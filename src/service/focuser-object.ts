@@ -1,7 +1,6 @@
-import { PyFloat, PythonError, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
+import { PyFloat, PythonError, floatRepr, pyTruthy, pyTypeName, strRepr, type CallContext, type ExposedObject, type PyValue } from '../pyro/index.js';
 import type { Caller } from '../machines/index.js';
 import type { FocuserService } from './focuser-service.js';
-import { pyTruthy, pyTypeName } from '../pyro/index.js';
 
 /** Who may command (not only query): the config's control machines, by address. */
 export type ControlCheck = (address: string) => boolean;
@@ -27,6 +26,23 @@ function stepsArgument(given: PyValue): number | bigint {
   throw new PythonError('builtins.TypeError', [`set_focus() steps must be an int (a step position), not ${shown}`]);
 }
 
+/** An argument as Python's repr shows it, for the audit trail (long text cut, containers by type). */
+function argumentText(v: PyValue): string {
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'bigint') return v.toString().length > 50 ? `<int of ${v.toString().length} digits>` : v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : floatRepr(v);
+  if (v instanceof PyFloat) return floatRepr(v.value);
+  if (typeof v === 'string') return strRepr(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  return `<${pyTypeName(v)}>`;
+}
+
+/** `set_focus(<steps>[, offset=<offset>])` with the caller's values (offset shown when it is not False). */
+function setFocusLabel(args: Record<string, PyValue>): string {
+  const offset = args.offset === undefined || args.offset === false ? '' : `, offset=${argumentText(args.offset)}`;
+  return `set_focus(${args.steps === undefined ? '' : argumentText(args.steps)}${offset})`;
+}
+
 /**
  * The focuser's Pyro object, method for method the upstream AtlasFocuserDaemon: report_status,
  * initialize, shutdown, set_focus(steps, offset=False), stop; plus home(). Who may command, and the
@@ -45,9 +61,17 @@ export function focuserObject(service: FocuserService): ExposedObject {
         params: [{ name: 'steps' }, { name: 'offset', default: false }],
         call: (args, ctx) => {
           const caller = pyroCaller(ctx);
-          const early = service.checkMove(caller);
+          const label = setFocusLabel(args);
+          const early = service.checkMove(caller, label);
           if (early !== null) return early;
-          return service.setFocus(stepsArgument(args.steps ?? null), pyTruthy(args.offset ?? false), caller);
+          let steps: number | bigint;
+          try {
+            steps = stepsArgument(args.steps ?? null);
+          } catch (error) {
+            service.rejected(caller, label, (error instanceof Error ? error.message : String(error)).replace(/^builtins\./, ''));
+            throw error;
+          }
+          return service.setFocus(steps, pyTruthy(args.offset ?? false), caller, label);
         },
       },
     },

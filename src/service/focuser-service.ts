@@ -116,8 +116,7 @@ export class FocuserService {
   stop = (caller: Caller): Promise<CommandStatus> => this.command(caller, 'stop()', (reply) => ({ type: 'STOP', reply, caller }));
 
   /** A position beyond any double (a Python int too big) is outside every focuser's range. */
-  setFocus(steps: number | bigint, offset: boolean, caller: Caller): Promise<CommandStatus> {
-    const label = `set_focus(${steps}${offset ? ', offset=True' : ''})`;
+  setFocus(steps: number | bigint, offset: boolean, caller: Caller, label = `set_focus(${steps}${offset ? ', offset=True' : ''})`): Promise<CommandStatus> {
     if (typeof steps === 'bigint') {
       const refused = this.admit(caller, label) ?? this.answered(caller, label, CommandStatus.PositionOutsideLimits);
       return Promise.resolve(refused);
@@ -128,15 +127,26 @@ export class FocuserService {
   /**
    * What set_focus answers before looking at its argument, as upstream orders its checks: not a
    * control machine, then Blocked while busy or moving, NotConnected while disabled; null to go on.
-   * A refusal is in the audit trail.
+   * A refusal is in the audit trail under `label` (the call as the client made it).
    */
-  checkMove(caller: Caller): CommandStatus | null {
-    const refused = this.admit(caller, 'set_focus()');
+  checkMove(caller: Caller, label: string): CommandStatus | null {
+    const refused = this.admit(caller, label);
     if (refused !== null) return refused;
     const state = this.state;
-    if (state === 'disabled') return this.answered(caller, 'set_focus()', CommandStatus.NotConnected);
-    if (state !== 'idle') return this.answered(caller, 'set_focus()', CommandStatus.Blocked);
+    if (state === 'disabled') return this.answered(caller, label, CommandStatus.NotConnected);
+    if (state !== 'idle') return this.answered(caller, label, CommandStatus.Blocked);
     return null;
+  }
+
+  /** A command refused for its arguments (the client gets an exception, not a code): a warning in the audit trail. */
+  rejected(caller: Caller, label: string, reason: string): void {
+    this.audit.warn({ client: caller.address, code: null, position: this.position() }, `${label} from ${caller.address} (${caller.protocol}): rejected: ${reason}`);
+  }
+
+  /** Where the focuser is, while the device is open (shutting down included); null once it is closed. */
+  private position(): number | null {
+    const snap = this.snapshot;
+    return snap.context.facts !== null ? snap.context.current : null;
   }
 
   /** Null when `caller` may command; otherwise InvalidControlIP, in the audit trail. */
@@ -156,8 +166,7 @@ export class FocuserService {
   /** Writes a command's line in the audit trail (info when it succeeded, warning otherwise). */
   private answered(caller: Caller, label: string, code: CommandStatus): CommandStatus {
     const snap = this.snapshot;
-    // Known while the device is open (shutting down included), not once it is closed.
-    const position = snap.context.facts !== null ? snap.context.current : null;
+    const position = this.position();
     const message = `${label} from ${caller.address} (${caller.protocol}): ${outcome(code, snap)}${position !== null ? `, at ${position} steps` : ''}`;
     const fields = { client: caller.address, code, position };
     if (code === CommandStatus.Succeeded) this.audit.info(fields, message);

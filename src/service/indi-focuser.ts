@@ -393,7 +393,7 @@ export class IndiFocuser {
       this.device.update(property, { state: 'Alert' }, `Requested position ${target} is outside the focuser's range 0 to ${extent}`);
       return;
     }
-    const early = this.service.checkMove(caller);
+    const early = this.service.checkMove(caller, `set_focus(${target})`);
     if (early !== null) {
       this.device.update(property, { state: 'Alert' }, this.refusal(early, 'move') ?? 'Move refused');
       return;

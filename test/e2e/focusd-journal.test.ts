@@ -148,20 +148,22 @@ f.initialize()
 f.set_focus(2000)
 f.set_focus(-500, offset=True)
 f.set_focus(10**30)
+call_error(lambda: f.set_focus('2000'))
 f.stop()
 f.home()
 f.shutdown()`,
     );
-    python(log.uri, `R['refused'] = proxy().set_focus(100)`, { source: '127.0.0.2' });
+    python(log.uri, `R['refused'] = proxy().set_focus(100, offset=1)`, { source: '127.0.0.2' });
     const expected = [
       /^<6>initialize\(\) from 127\.0\.0\.1 \(pyro\): succeeded, at 1000 steps component=audit client=127\.0\.0\.1 code=0 position=1000$/,
       /^<6>set_focus\(2000\) from 127\.0\.0\.1 \(pyro\): succeeded, at 2000 steps .*code=0 position=2000$/,
       /^<6>set_focus\(-500, offset=True\) from 127\.0\.0\.1 \(pyro\): succeeded, at 1500 steps .*code=0 position=1500$/,
       /^<4>set_focus\(1000000000000000000000000000000\) from 127\.0\.0\.1 \(pyro\): refused: outside 0 - 100000 steps, at 1500 steps .*code=6/,
+      /^<4>set_focus\('2000'\) from 127\.0\.0\.1 \(pyro\): rejected: TypeError: set_focus\(\) steps must be an int \(a step position\), not str component=audit client=127\.0\.0\.1 code=null position=1500$/,
       /^<6>stop\(\) from 127\.0\.0\.1 \(pyro\): succeeded, at 1500 steps/,
       /^<6>home\(\) from 127\.0\.0\.1 \(pyro\): succeeded, at 0 steps/,
       /^<6>shutdown\(\) from 127\.0\.0\.1 \(pyro\): succeeded component=audit client=127\.0\.0\.1 code=0 position=null$/,
-      /^<4>set_focus\(\) from 127\.0\.0\.2 \(pyro\): refused: not a control machine component=audit client=127\.0\.0\.2 code=3 position=null$/,
+      /^<4>set_focus\(100, offset=1\) from 127\.0\.0\.2 \(pyro\): refused: not a control machine component=audit client=127\.0\.0\.2 code=3 position=null$/,
     ];
     await lineMatching(log, /from 127\.0\.0\.2/);
     await log.proc.stop();

@@ -58,14 +58,14 @@ describe('report_status', () => {
   test('set_focus prechecks follow upstream order: 3 from elsewhere, 7 while disabled, 2 while busy', async () => {
     const { s, clock } = service();
     const other = { protocol: 'pyro', address: '127.0.0.2' } as const;
-    assert.equal(s.checkMove(other), 3);
-    assert.equal(s.checkMove(LOCAL), 7);
+    assert.equal(s.checkMove(other, "set_focus(10)"), 3);
+    assert.equal(s.checkMove(LOCAL, "set_focus(10)"), 7);
     const init = s.initialize(LOCAL);
-    assert.equal(s.checkMove(LOCAL), 2);
-    assert.equal(s.checkMove(other), 3);
+    assert.equal(s.checkMove(LOCAL, "set_focus(10)"), 2);
+    assert.equal(s.checkMove(other, "set_focus(10)"), 3);
     await advance(clock, 300);
     await init;
-    assert.equal(s.checkMove(LOCAL), null);
+    assert.equal(s.checkMove(LOCAL, "set_focus(10)"), null);
   });
 
   test('after a fault the report is Disabled and names the cause', async () => {
