@@ -11,5 +11,5 @@ export { PyroProxy, UnknownMethodError, parseURI, formatURI, InvalidURIError } f
 export type { ProxyOptions, Metadata, BatchCall, PyroURI } from './proxy/index.js';
 export { exceptionDict, exceptionInfo, remoteError, type ExceptionInfo } from './exceptions.js';
 export { serializerFor, isAcceptedSerializer, serpentSerializer, jsonSerializer, type Serializer, type Call } from './serializers.js';
-export { jsonDumps, jsonLoads, jsonText, type JsonDumpOptions } from './json.js';
+export { jsonDumps, jsonLoads, jsonText, JsonDecodeError, type JsonDumpOptions, type JsonLoadOptions } from './json.js';
 export { checkedCall, pyTruthy, pyTypeName, sequenceItems } from './python.js';

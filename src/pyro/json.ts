@@ -92,6 +92,18 @@ export interface JsonLoadOptions {
   maxDepth?: number;
   /** Integral floats (`2.0`) come back as `PyFloat`, as the serpent reader's option does. */
   preserveFloats?: boolean;
+  /** NaN, Infinity and -Infinity, which Python writes and reads but strict JSON has not (default true). */
+  nonFinite?: boolean;
+}
+
+/** Text that is not JSON: why, and the offset of the character where reading stopped (as Python's JSONDecodeError). */
+export class JsonDecodeError extends SerializeError {
+  constructor(
+    readonly reason: string,
+    readonly offset: number,
+  ) {
+    super(`json: ${reason} at offset ${offset}`);
+  }
 }
 
 /** Reads JSON text as Python's `json.loads` does (NaN, Infinity and -Infinity accepted). */
@@ -102,7 +114,7 @@ export function jsonLoads(data: Uint8Array | string, options: JsonLoadOptions = 
   } catch {
     throw new SerializeError('json: payload is not valid UTF-8');
   }
-  const reader = new JsonReader(text, options.maxDepth ?? 1000, options.preserveFloats ?? false);
+  const reader = new JsonReader(text, options.maxDepth ?? 1000, options.preserveFloats ?? false, options.nonFinite ?? true);
   const value = reader.value(0);
   reader.end();
   return value;
@@ -117,6 +129,7 @@ class JsonReader {
     private readonly text: string,
     private readonly maxDepth: number,
     private readonly preserveFloats: boolean,
+    private readonly nonFinite: boolean,
   ) {}
 
   end(): void {
@@ -132,7 +145,7 @@ class JsonReader {
     if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
     for (const [word, value] of LITERALS) {
-      if (this.text.startsWith(word, this.pos)) {
+      if ((this.nonFinite || typeof value !== 'number') && this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return value;
       }
@@ -153,12 +166,14 @@ class JsonReader {
       if (this.text[this.pos] !== '"') this.fail('expected a property name in double quotes');
       const key = this.string();
       this.skip();
-      if (this.text[this.pos++] !== ':') this.fail("expected ':'");
+      if (this.text[this.pos] !== ':') this.fail("expected ':'");
+      this.pos++;
       out[key] = this.value(depth + 1);
       this.skip();
-      const c = this.text[this.pos++];
+      const c = this.text[this.pos];
+      if (c !== ',' && c !== '}') this.fail("expected ',' or '}'");
+      this.pos++;
       if (c === '}') return out;
-      if (c !== ',') this.fail("expected ',' or '}'");
     }
   }
 
@@ -173,9 +188,10 @@ class JsonReader {
     for (;;) {
       out.push(this.value(depth + 1));
       this.skip();
-      const c = this.text[this.pos++];
+      const c = this.text[this.pos];
+      if (c !== ',' && c !== ']') this.fail("expected ',' or ']'");
+      this.pos++;
       if (c === ']') return out;
-      if (c !== ',') this.fail("expected ',' or ']'");
     }
   }
 
@@ -224,7 +240,7 @@ class JsonReader {
   }
 
   private fail(reason: string): never {
-    throw new SerializeError(`json: ${reason} at offset ${this.pos}`);
+    throw new JsonDecodeError(reason, this.pos);
   }
 }
 

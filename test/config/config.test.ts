@@ -113,11 +113,33 @@ describe('focusd config', () => {
     writeFileSync(commented, '{\n  "daemon": "localhost_test",   # which daemon\n  "log_name": "x"\n}\n');
     assert.throws(
       () => loadConfig(commented, book),
-      (e: unknown) => e instanceof ConfigFileError && e.message === `cannot load configuration ${commented}: not valid JSON at line 2, column 33: expected double-quoted property name (JSON has no comments)`,
+      (e: unknown) => e instanceof ConfigFileError && e.message === `cannot load configuration ${commented}: not valid JSON at line 2, column 33: expected a property name in double quotes (JSON has no comments)`,
     );
     const trailing = join(dir, 'trailing.json');
     writeFileSync(trailing, '{\n  "daemon": "localhost_test",\n}\n');
-    assert.throws(() => loadConfig(trailing, book), (e: unknown) => e instanceof ConfigFileError && /line 3, column 1: expected double-quoted property name$/.test(e.message));
+    assert.throws(() => loadConfig(trailing, book), (e: unknown) => e instanceof ConfigFileError && /line 3, column 1: expected a property name in double quotes$/.test(e.message));
+  });
+
+  test('the mistakes a Python hand makes are placed too, though V8 gives no position for them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'focusd-config-'));
+    const cases: [string, string][] = [
+      ['{\n  "daemon": "localhost_test",\n  "log_name": \'focusd@test\',\n}\n', "line 3, column 15: expecting value (JSON strings take double quotes)"],
+      ['{\n  "daemon": "localhost_test",\n  "move_timeout": 20,\n  "x": True\n}\n', 'line 4, column 8: expecting value (JSON writes true, false and null)'],
+      ['{\n  "daemon": None\n}', 'line 2, column 13: expecting value (JSON writes true, false and null)'],
+      ['{"daemon": "localhost_test", "x": tru}', 'line 1, column 35: expecting value'],
+      ['{"daemon": "localhost_test" "log_name": "x"}', "line 1, column 29: expected ',' or '}'"],
+      ['{"move_timeout": NaN}', 'line 1, column 18: expecting value'],
+      ['{"daemon": "localhost_test"} {}', 'line 1, column 30: extra data'],
+    ];
+    for (const [i, [text, expected]] of cases.entries()) {
+      const file = join(dir, `case${i}.json`);
+      writeFileSync(file, text);
+      assert.throws(
+        () => loadConfig(file, book),
+        (e: unknown) => e instanceof ConfigFileError && e.message === `cannot load configuration ${file}: not valid JSON at ${expected}`,
+        JSON.stringify(text),
+      );
+    }
   });
 
   test("the README's configuration example is valid JSON and a valid config", () => {
