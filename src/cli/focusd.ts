@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../generated/version.js';
 import { IndiAddressError, parseIndiAddress } from '../indi/index.js';
+import { errorLine } from '../logging/index.js';
 import { runFocusd, type RunningFocusd } from '../service/daemon.js';
 import { systemdNotifier } from '../service/systemd-notify.js';
 import { DEFAULT_INDI_DEVICE } from '../service/indi-focuser.js';
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
   const opts = program.opts<{ simulate?: boolean; simulatorSocket?: string; serial?: string; list?: boolean; indi?: string; indiDevice?: string }>();
   const simulate = opts.simulate === true || truthy(process.env.FOCUSD_SIMULATE);
   if (opts.simulatorSocket !== undefined && !simulate) {
-    process.stderr.write('focusd: --simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)\n');
+    process.stderr.write(errorLine('focusd: --simulator-socket names a simulator: it needs --simulate (focusd never simulates unless told to)'));
     process.exit(1);
   }
   if (opts.list === true) {
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
       ...(opts.simulatorSocket !== undefined ? { simulatorSocket: opts.simulatorSocket } : {}),
     });
   } catch (e) {
-    process.stderr.write(`focusd: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(errorLine(`focusd: ${e instanceof Error ? e.message : String(e)}`));
     process.exit(1);
   }
 
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) {
-      process.stderr.write(`focusd: ${signal} again, exiting at once\n`);
+      process.stderr.write(errorLine(`focusd: ${signal} again, exiting at once`));
       process.exit(1);
     }
     signalled = true;
@@ -90,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        process.stderr.write(`focusd: error while stopping: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(errorLine(`focusd: error while stopping: ${e instanceof Error ? e.message : String(e)}`));
         process.exit(1);
       },
     );

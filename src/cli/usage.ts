@@ -1,4 +1,5 @@
 import { CommanderError, type Command } from 'commander';
+import { errorLine } from '../logging/index.js';
 
 /** Exit status for a command line that could not be understood (as getopt and argparse use). */
 export const USAGE_EXIT = 2;
@@ -23,6 +24,6 @@ export function parseOrExit(program: Command, argv: readonly string[]): void {
 /** Writes `<name>: <problem> (<name> --help shows the usage)` and exits with status 2. */
 export function usageError(name: string, problem: string): never {
   const text = problem.replace(/^error:\s*/, '').split('\n')[0]?.trim() ?? problem;
-  process.stderr.write(`${name}: ${text} (${name} --help shows the usage)\n`);
+  process.stderr.write(errorLine(`${name}: ${text} (${name} --help shows the usage)`));
   process.exit(USAGE_EXIT);
 }

@@ -36,6 +36,14 @@ export function isJournalStream(env: NodeJS.ProcessEnv, fd = 1): boolean {
   }
 }
 
+/**
+ * A line for stderr saying why the program stops: with priority 3 (err) when stderr is the journal,
+ * so `journalctl -p err` shows why a unit failed (journald files an unprefixed line as info).
+ */
+export function errorLine(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return `${isJournalStream(env, 2) ? '<3>' : ''}${text}\n`;
+}
+
 /** FOCUSD_LOG_FORMAT (journal, text, json, or auto/unset: journal when stdout is the journal, else text). */
 export function chooseLogFormat(env: NodeJS.ProcessEnv, fd = 1): LogFormat {
   const given = (env.FOCUSD_LOG_FORMAT ?? '').trim().toLowerCase();

@@ -124,6 +124,26 @@ print(json.dumps(levels))`,
     );
   });
 
+  test('why focusd could not start reaches the journal as an error (3): a bad log level, a usage error, a bad combination', () => {
+    const { config, env, dir } = scratchSetup();
+    const file = join(dir, 'journal.log');
+    const cases: [NodeJS.ProcessEnv, string[], RegExp][] = [
+      [{ FOCUSD_LOG_LEVEL: 'LOUD' }, ['--simulate', config], /^<3>focusd: FOCUSD_LOG_LEVEL=LOUD is not a log level: /],
+      [{}, ['--simulate', '--bogus', config], /^<3>focusd: unknown option '--bogus' \(focusd --help shows the usage\)$/],
+      [{}, ['--simulator-socket', join(dir, 'sim.sock'), config], /^<3>focusd: --simulator-socket names a simulator: it needs --simulate/],
+    ];
+    for (const [extra, args, expected] of cases) {
+      // As under systemd: stdout and stderr are both the journal's stream, named by JOURNAL_STREAM.
+      const fd = openSync(file, 'w');
+      const stat = statSync(file, { bigint: true });
+      const r = spawnSync(process.execPath, [focusdBin, ...args], { env: { ...env, ...extra, JOURNAL_STREAM: `${stat.dev}:${stat.ino}` }, stdio: ['ignore', fd, fd], timeout: 20_000 });
+      closeSync(fd);
+      const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+      assert.notEqual(r.status, 0);
+      assert.match(lines.at(-1) ?? '', expected, lines.join('\n'));
+    }
+  });
+
   test('an unknown FOCUSD_LOG_LEVEL or FOCUSD_LOG_FORMAT stops focusd with one line naming the valid values', () => {
     const { config, env } = scratchSetup();
     for (const [key, value, expected] of [
