@@ -115,8 +115,11 @@ export class FocuserService {
   home = (caller: Caller): Promise<CommandStatus> => this.command(caller, 'home()', (reply) => ({ type: 'HOME', reply }));
   stop = (caller: Caller): Promise<CommandStatus> => this.command(caller, 'stop()', (reply) => ({ type: 'STOP', reply, caller }));
 
-  /** A position beyond any double (a Python int too big) is outside every focuser's range. */
-  setFocus(steps: number | bigint, offset: boolean, caller: Caller, label = `set_focus(${steps}${offset ? ', offset=True' : ''})`): Promise<CommandStatus> {
+  /**
+   * Moves to `steps` (or by it, with `offset`); `label` is the call as the client made it, for the
+   * audit trail. A position beyond any double (a Python int too big) is outside every focuser's range.
+   */
+  setFocus(steps: number | bigint, offset: boolean, caller: Caller, label: string): Promise<CommandStatus> {
     if (typeof steps === 'bigint') {
       const refused = this.admit(caller, label) ?? this.answered(caller, label, CommandStatus.PositionOutsideLimits);
       return Promise.resolve(refused);

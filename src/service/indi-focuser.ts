@@ -393,13 +393,14 @@ export class IndiFocuser {
       this.device.update(property, { state: 'Alert' }, `Requested position ${target} is outside the focuser's range 0 to ${extent}`);
       return;
     }
-    const early = this.service.checkMove(caller, `set_focus(${target})`);
+    const label = `set_focus(${target})`;
+    const early = this.service.checkMove(caller, label);
     if (early !== null) {
       this.device.update(property, { state: 'Alert' }, this.refusal(early, 'move') ?? 'Move refused');
       return;
     }
     this.pendingRelative = relative;
-    const result = this.service.setFocus(target, false, caller);
+    const result = this.service.setFocus(target, false, caller, label);
     this.pendingRelative = null;
     this.afterCommand(result, `answering ${property}`, (code) => {
       // Arrival, a stop, a timeout or a fault show through the state; only refusals are left here.

@@ -45,7 +45,7 @@ describe('report_status', () => {
       [idle.current_steps, idle.target_steps, idle.max_steps, idle.model, idle.serial_number, idle.temperatures, idle.homed],
       [1000, 1000, 10_000, 'Atlas Focuser', 'ATL-TEST', [21.5, 18.25], false],
     );
-    const move = s.setFocus(1500, false, LOCAL);
+    const move = s.setFocus(1500, false, LOCAL, 'set_focus(1500)');
     await advance(clock, 200);
     const moving = s.reportStatus();
     assert.equal(moving.status, 2);
@@ -73,7 +73,7 @@ describe('report_status', () => {
     const init = s.initialize(LOCAL);
     await advance(clock, 300);
     await init;
-    const move = s.setFocus(5000, false, LOCAL);
+    const move = s.setFocus(5000, false, LOCAL, 'set_focus(5000)');
     await advance(clock, 200);
     device.unplugged = true;
     await advance(clock, 200);
