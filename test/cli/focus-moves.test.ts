@@ -105,8 +105,9 @@ describe('focus moves against focusd --simulate', () => {
     try {
       for (let round = 0; round < 3; round++) {
         const mover = spawnFocus(['set', '90000'], t.env);
-        for (let polls = 0; ((await watcher.call('report_status')) as { status: number }).status !== 2; polls++) {
-          assert.ok(polls < 20_000, 'focusd never took the move');
+        const limit = Date.now() + 15_000;
+        while (((await watcher.call('report_status')) as { status: number }).status !== 2) {
+          assert.ok(Date.now() < limit, 'focusd did not take the move within 15 s');
         }
         mover.child.kill('SIGINT');
         const ended = await mover.exited;

@@ -36,7 +36,10 @@ if (process.env.NODE_TEST_CONTEXT) after(killAll);
 export function start(command: string, args: string[], options: SpawnOptions & { lifetimeMs?: number } = {}): Running {
   const { lifetimeMs = 120_000, ...spawnOptions } = options;
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...spawnOptions });
-  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  // A command that cannot start also emits 'error' (ENOENT) a tick later: the throw below reports
+  // it as this test's failure, instead of an unhandled event ending the whole file.
+  child.once('error', () => undefined);
+  if (child.pid === undefined) throw new Error(`could not start ${command} (is it installed and on PATH?)`);
   live.add(child);
   let out = '';
   let err = '';

@@ -3,9 +3,10 @@
 // bounded time-outs, and focusd started with --indi.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { XmlStreamReader, type XmlElement } from '../../src/indi/index.js';
 import { startSimulated, type SimulatedOptions, type SimulatedTarget } from '../cli/harness.js';
+import { openSocket } from '../helpers/frame-socket.js';
 import { fromRoot } from '../helpers/paths.js';
 import { start, type Running } from '../helpers/process.js';
 import { PYTHON, requirePythonPyro4 } from '../helpers/python.js';
@@ -51,12 +52,8 @@ export class RawClient {
     );
   }
 
-  static open(port: number, options: { host?: string; localAddress?: string } = {}): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host ?? '127.0.0.1', port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
-      socket.once('connect', () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-    });
+  static async open(port: number, options: { host?: string; localAddress?: string } = {}): Promise<RawClient> {
+    return new RawClient(await openSocket(port, options.host, options));
   }
 
   send(text: string | Buffer): void {

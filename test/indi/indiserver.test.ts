@@ -148,6 +148,7 @@ describe('indiserver chains focusd as a remote driver beside INDI\'s focuser sim
         numbers: d.children.filter((c) => c.name === 'defNumber').map((c) => c.attributes.get('format')),
       };
     for (const name of ['CONNECTION', 'DRIVER_INFO', 'FOCUS_MOTION', 'REL_FOCUS_POSITION', 'ABS_FOCUS_POSITION']) {
+      assert.ok(ours.has(name) && theirs.has(name), `${name} is defined by both devices`);
       assert.deepEqual(shape(ours.get(name)), shape(theirs.get(name)), name);
     }
     assert.equal(ours.get('DRIVER_INFO')?.children.find((c) => c.attributes.get('name') === 'DRIVER_INTERFACE')?.text.trim(), '8');

@@ -201,7 +201,7 @@ describe('RPM packages', () => {
     for (const [name, tag] of Object.entries(tags)) {
       body[name] = run('rpm', ['-qp', '--qf', tag, rpms.server]).stdout;
       assert.notEqual(body[name], '(none)', `no %${name} script`);
-      const syntax = spawnSync('sh', ['-n'], { input: body[name], encoding: 'utf8' });
+      const syntax = spawnSync('sh', ['-n'], { input: body[name], encoding: 'utf8', timeout: 10_000 });
       assert.equal(syntax.status, 0, `%${name}: ${syntax.stderr}`);
     }
     assert.match(body.pre ?? '', /useradd -r -g focusd -d \/ -s \/sbin\/nologin .*focusd$/m, 'a system user without a login or home');

@@ -140,18 +140,21 @@ export async function runMemorySoak(options: MemorySoakOptions): Promise<MemoryS
   const startedAt = Date.now();
   const deadline = startedAt + options.deadlineMs;
   const payload = callPayload(OBJ, 'report_status');
+  // Set on every way out, so the mover and the sampler stop even when a slot throws.
+  let done = false;
+  let control: WireClient | null = null;
   try {
-    const control = await WireClient.connected(focusd.port, `${OBJ}.simulator`);
+    const controlClient = await WireClient.connected(focusd.port, `${OBJ}.simulator`);
+    control = controlClient;
     let seq = 0;
     const controlCall = async (objectId: string, method: string, vargs: (number | string)[] = []): Promise<unknown> => {
-      const r = await control.call(++seq, objectId, method, vargs).catch((e: unknown) => ({ exception: { cls: 'client', text: String(e) }, value: null }));
+      const r = await controlClient.call(++seq, objectId, method, vargs).catch((e: unknown) => ({ exception: { cls: 'client', text: String(e) }, value: null }));
       if (r.exception) throw new Error(`${method}: ${r.exception.cls}: ${r.exception.text}`);
       return r.value;
     };
     if ((await controlCall(`${OBJ}.simulator`, 'set_step_rate', [10_000])) !== 0) throw new Error('set_step_rate failed');
     if ((await controlCall(OBJ, 'initialize')) !== 0) throw new Error('initialize failed');
 
-    let done = false;
     // A move every few seconds, as an observatory's focus runs do (0 to 30,000 steps at 10,000 steps/s).
     const mover = (async () => {
       while (!done) {
@@ -221,11 +224,11 @@ export async function runMemorySoak(options: MemorySoakOptions): Promise<MemoryS
     };
 
     const sampling = sampler();
+    sampling.catch(() => undefined); // awaited below; if a slot throws first, its own error is the one reported
     await Promise.all(Array.from({ length: options.concurrency }, (_, i) => slot(options.seed * 1000 + i)));
     done = true;
     await sampling;
     await mover;
-    control.destroy();
     if (calls < options.calls) violation(`only ${calls} of ${options.calls} calls answered before the deadline (${options.deadlineMs / 1000} s)`);
     // The last sample: after the load, when focusd has nothing left to do.
     await sleep(1_000);
@@ -236,6 +239,8 @@ export async function runMemorySoak(options: MemorySoakOptions): Promise<MemoryS
     if (samples.length < 2) throw new Error(`no baseline sample: ${calls} calls never passed the ${options.warmupCalls}-call warm-up`);
     return { calls, connections, moves, durationMs, violations, samples, baseline: samples[0] as MemorySample, last: samples.at(-1) as MemorySample, rssPeak, cpuSeconds, nodeFlags };
   } finally {
+    done = true;
+    control?.destroy();
     await focusd.stop();
     rmSync(focusd.dir, { recursive: true, force: true });
   }

@@ -46,19 +46,26 @@ export function run(command: string, args: string[], options: { timeoutMs: numbe
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
+    const killGroup = (): void => {
       try {
         process.kill(-(child.pid as number), 'SIGKILL');
       } catch {
         child.kill('SIGKILL');
       }
-    }, options.timeoutMs);
-    child.on('error', (e) => {
+    };
+    const timer = setTimeout(killGroup, options.timeoutMs);
+    // Detached, it would outlive a test file stopped early (an mmdebstrap still writing the root).
+    process.once('exit', killGroup);
+    const settled = (): void => {
       clearTimeout(timer);
+      process.off('exit', killGroup);
+    };
+    child.on('error', (e) => {
+      settled();
       reject(e);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      settled();
       const ms = Date.now() - started;
       if (signal === 'SIGKILL' && ms >= options.timeoutMs) {
         reject(new Error(`${command} ${args.join(' ')}: no end within ${options.timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -201,6 +208,11 @@ export class Container {
       '-b',
     ];
     const nspawn = spawn('systemd-nspawn', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LANG: 'C.UTF-8', SYSTEMD_LOG_COLOR: '0' } });
+    // Until the Container owns it (and powers it off), a test file that ends takes nspawn with it.
+    const killEarly = (): void => void nspawn.kill('SIGKILL');
+    process.once('exit', killEarly);
+    let spawnError: Error | null = null;
+    nspawn.once('error', (e) => (spawnError = e));
     let out = '';
     nspawn.stdout?.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
     nspawn.stderr?.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-20_000)));
@@ -209,6 +221,7 @@ export class Container {
     let init = 0;
     // The container's init is systemd-nspawn's child.
     while (init === 0) {
+      if (spawnError !== null) throw new Error(`systemd-nspawn could not start: ${(spawnError as Error).message}`);
       if (nspawn.exitCode !== null || nspawn.signalCode !== null) throw new Error(`systemd-nspawn ended at once:\n${out}`);
       if (Date.now() > deadline) {
         nspawn.kill('SIGKILL');
@@ -225,6 +238,7 @@ export class Container {
       if (init === 0) await sleep(50);
     }
     const c = new Container(options.name, nspawn, init, () => out, exited, options.lifetimeMs);
+    process.off('exit', killEarly);
     // Until its manager listens, systemctl fails at once ("Failed to connect to bus"): ask again.
     let state = '';
     while (state !== 'running' && state !== 'degraded') {
