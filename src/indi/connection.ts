@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { normaliseAddress, type NetLogger } from '../net/index.js';
+import { endSocket, normaliseAddress, type NetLogger } from '../net/index.js';
 import { CommandError, decodeCommand, shownName, type ClientCommand } from './commands.js';
 import { checkWrite, type DeviceEvent, type IndiClient, type IndiDevice, type WriteRequest } from './device.js';
 import type { IndiLimits } from './limits.js';
@@ -34,8 +34,6 @@ export class IndiConnection {
   /** No longer served: dropped, or told why and closing. The socket may still be open a moment. */
   private closed = false;
   private elementTimer: NodeJS.Timeout | null = null;
-  /** Bounds how long a closing client may keep its socket open after we have ended ours. */
-  private lingerTimer: NodeJS.Timeout | null = null;
   private paused = false;
   /** Commands read but not yet handled (at most one chunk's worth: reading pauses meanwhile). */
   private readonly queue: XmlElement[] = [];
@@ -48,11 +46,7 @@ export class IndiConnection {
     refusal: string | null,
   ) {
     this.client = { id, address: normaliseAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
-    this.reader = new XmlStreamReader({
-      maxElementBytes: host.limits.maxElementBytes,
-      maxDepth: host.limits.maxDepth,
-      maxAttributes: host.limits.maxAttributes,
-    });
+    this.reader = new XmlStreamReader(host.limits);
     socket.setNoDelay(true);
     socket.on('error', (e) => this.log('debug', { err: e.message }, 'socket error'));
     socket.on('close', () => this.finish());
@@ -223,8 +217,7 @@ export class IndiConnection {
   private endGracefully(): void {
     if (this.closed) return;
     this.stopServing();
-    this.socket.end();
-    this.lingerTimer = setTimeout(() => this.socket.destroy(), 2000).unref();
+    endSocket(this.socket);
   }
 
   private drop(reason: string): void {
@@ -244,8 +237,6 @@ export class IndiConnection {
   /** The socket has closed (the server counted it until now). */
   private finish(): void {
     this.stopServing();
-    if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    this.lingerTimer = null;
     this.log('debug', {}, 'INDI client gone');
   }
 

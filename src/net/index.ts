@@ -5,5 +5,6 @@
  */
 export { TcpListener, DENIAL_BACKLOG, type ListenerConnection, type TcpListenerOptions } from './listener.js';
 export { normaliseAddress } from './address.js';
+export { endSocket } from './socket.js';
 export { resolveLimits } from './limits.js';
 export { silentLogger, type NetLogger } from './logger.js';

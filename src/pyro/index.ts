@@ -5,7 +5,7 @@
 export * from './serpent/index.js';
 export * from './message/index.js';
 export * from './errors.js';
-export { PyroDaemon, DEFAULT_LIMITS, DAEMON_OBJECT_ID, bindArguments, normaliseAddress, silentLogger } from './daemon/index.js';
+export { PyroDaemon, DEFAULT_LIMITS, DAEMON_OBJECT_ID, bindArguments, silentLogger } from './daemon/index.js';
 export type { DaemonOptions, DaemonLimits, PyroLogger, CallContext, ExposedObject, MethodSpec, ParamSpec } from './daemon/index.js';
 export { PyroProxy, UnknownMethodError, parseURI, formatURI, InvalidURIError } from './proxy/index.js';
 export type { ProxyOptions, Metadata, BatchCall, PyroURI } from './proxy/index.js';

@@ -15,7 +15,7 @@ import {
 } from '../message/index.js';
 import { isPlainObject, pyObject, type PyObject, type PyValue } from '../serpent/index.js';
 import { replySerializerFor, serializerFor, serpentSerializer, type Serializer } from '../serializers.js';
-import { normaliseAddress } from '../../net/index.js';
+import { endSocket, normaliseAddress } from '../../net/index.js';
 import { bindArguments } from './binding.js';
 import { checkedCall, sequenceItems } from '../python.js';
 import type { DaemonLimits } from './limits.js';
@@ -35,8 +35,6 @@ const enum Phase {
   Ready,
   Closed,
 }
-
-export { normaliseAddress };
 
 /**
  * A fresh correlation id for a request that brought none (Pyro4 makes a uuid4 then). Drawn from a
@@ -359,10 +357,7 @@ export class Connection {
   private endGracefully(): void {
     if (this.phase === Phase.Closed) return;
     this.phase = Phase.Closed;
-    this.socket.end();
-    // A peer that never reads what is queued must not hold the socket open: 2 s, then it goes.
-    const linger = setTimeout(() => this.socket.destroy(), 2000).unref();
-    this.socket.once('close', () => clearTimeout(linger));
+    endSocket(this.socket);
     this.finish();
   }
 
