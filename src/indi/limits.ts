@@ -1,13 +1,11 @@
 import { resolveLimits } from '../net/index.js';
+import { DEFAULT_XML_LIMITS, type XmlLimits } from './xml-reader.js';
 
-/** Protective limits of the INDI server; each has a safe default and can be set per server. */
-export interface IndiLimits {
-  /** Bytes of one top-level element a client sends (INDI commands are a few hundred bytes). */
-  maxElementBytes: number;
-  /** Elements open at once in what a client sends. */
-  maxDepth: number;
-  /** Attributes on one element. */
-  maxAttributes: number;
+/**
+ * Protective limits of the INDI server; each has a safe default and can be set per server. The
+ * reader's (XmlLimits) bound what a client sends: INDI commands are a few hundred bytes.
+ */
+export interface IndiLimits extends XmlLimits {
   /** Open client connections; one more gets a message saying so and is closed. */
   maxConnections: number;
   /**
@@ -27,9 +25,7 @@ export interface IndiLimits {
 }
 
 export const DEFAULT_INDI_LIMITS: IndiLimits = {
-  maxElementBytes: 64 * 1024,
-  maxDepth: 8,
-  maxAttributes: 32,
+  ...DEFAULT_XML_LIMITS,
   maxConnections: 1024,
   maxUnsentBytes: 64 * 1024,
   elementTimeoutMs: 30_000,

@@ -34,7 +34,7 @@ export interface TcpListenerOptions<C extends ListenerConnection> {
  * with a reason, past DENIAL_BACKLOG more it is closed at once.
  */
 export class TcpListener<C extends ListenerConnection> {
-  private readonly open = new Map<C, Socket>();
+  private readonly open = new Set<C>();
   private server: Server | null = null;
 
   constructor(private readonly options: TcpListenerOptions<C>) {}
@@ -45,7 +45,7 @@ export class TcpListener<C extends ListenerConnection> {
   }
 
   connections(): IterableIterator<C> {
-    return this.open.keys();
+    return this.open.values();
   }
 
   /** Binds and listens; rejects with the system error (code EADDRINUSE, EADDRNOTAVAIL...) when it cannot. */
@@ -72,7 +72,7 @@ export class TcpListener<C extends ListenerConnection> {
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    for (const connection of [...this.open.keys()]) connection.destroy();
+    for (const connection of [...this.open]) connection.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
@@ -85,7 +85,7 @@ export class TcpListener<C extends ListenerConnection> {
     }
     const refusal = this.open.size >= maxConnections ? this.options.tooMany(maxConnections) : null;
     const connection = this.options.serve(socket, refusal);
-    this.open.set(connection, socket);
+    this.open.add(connection);
     // 'close' comes after any destroy, even one inside serve(): never before this line.
     socket.once('close', () => this.open.delete(connection));
   }
