@@ -130,7 +130,6 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         port: indiPort,
         deviceName,
         service,
-        moveTimeoutMs: Math.round(config.moveTimeout * 1000),
         driverVersion: VERSION,
         logger: focusdLog.local.child({ component: 'indi' }),
       });

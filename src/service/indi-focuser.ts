@@ -31,8 +31,6 @@ export const DEFAULT_INDI_DEVICE = 'FLI Atlas';
 export interface IndiFocuserOptions {
   service: FocuserService;
   deviceName: string;
-  /** The config's move_timeout in ms (the position properties' timeout hint). */
-  moveTimeoutMs: number;
   driverVersion: string;
   /** Where a failure inside the adapter is logged (it never reaches the process). */
   logger?: IndiLogger | undefined;
@@ -65,12 +63,12 @@ const firmwareText = (revision: number): string => `0x${revision.toString(16).pa
 export class IndiFocuser {
   readonly device: IndiDevice;
   private readonly service: FocuserService;
-  private connected = false;
   private motion: Motion | null = null;
   /** The next motion the observer sees is an INDI relative move of this many steps. */
   private pendingRelative: number | null = null;
   /** Why the last connection attempt or connection failed, shown on CONNECTION until the next connect. */
   private connectionAlert: string | null = null;
+  /** The connection machine's state as INDI last showed it. */
   private lastState = '';
   private readonly subscription: { unsubscribe(): void };
   private readonly logger: IndiLogger;
@@ -133,9 +131,15 @@ export class IndiFocuser {
 
   // ---- what the service's state looks like on INDI ------------------------------------------------
 
+  /** Whether INDI shows the focuser connected (its connected-only properties defined). */
+  private get connected(): boolean {
+    return CONNECTED_STATES.has(this.lastState);
+  }
+
   private sync(): void {
     const state = this.service.state;
     const report = this.service.reportStatus();
+    const wasConnected = this.connected;
     const connectedNow = CONNECTED_STATES.has(state);
     // A fault, or a connect (INDI's or rockit's) that failed: CONNECTION says why, in the service's words.
     const failedToConnect = state === 'disabled' && this.lastState === 'initializing';
@@ -144,14 +148,12 @@ export class IndiFocuser {
       newAlert = typeof report.last_error === 'string' ? report.last_error : state === 'fault' ? 'Focuser fault' : 'The focuser could not be connected';
       this.connectionAlert = newAlert;
     }
-    if (connectedNow && !this.connected) {
+    if (connectedNow && !wasConnected) {
       this.connectionAlert = null;
-      this.connected = true;
       this.defineConnected(report);
     }
     if (connectedNow) this.followMotion(state, report);
-    if (!connectedNow && this.connected) {
-      this.connected = false;
+    if (!connectedNow && wasConnected) {
       this.motion = null;
       const why = this.connectionAlert ?? undefined;
       for (const name of CONNECTED_PROPERTIES) this.device.remove(name, name === 'ABS_FOCUS_POSITION' ? why : undefined);
@@ -239,7 +241,8 @@ export class IndiFocuser {
   private defineConnected(report: Readonly<StatusReport>): void {
     const extent = numberOf(report, 'max_steps');
     const position = numberOf(report, 'current_steps');
-    const moveTimeout = Math.ceil(this.options.moveTimeoutMs / 1000);
+    // The config's move_timeout, as the machine holds it: the position properties' timeout hint.
+    const moveTimeout = Math.ceil(this.service.snapshot.context.moveTimeoutMs / 1000);
     const steps = (name: string, label: string, perm: 'rw' | 'ro', member: string, value: number, max: number, step: number, timeout: number): NumberVector => ({
       type: 'Number',
       name,

@@ -18,7 +18,7 @@ describe('INDI focuser: the size of its definitions against the unsent-bytes cap
     const service = new FocuserService({ open: deviceOpener({ simulator: new SimulatedAtlas() }), log: quiet, isControl: () => true, moveTimeout: 180 });
     // A long device name and version, so the measure is not flattered by short ones.
     const name = 'Observatory Main Telescope Focuser';
-    const focuser = new IndiFocuser({ service, deviceName: name, moveTimeoutMs: 180_000, driverVersion: '10.20.30+git.0123456.dirty' });
+    const focuser = new IndiFocuser({ service, deviceName: name, driverVersion: '10.20.30+git.0123456.dirty' });
     try {
       assert.equal(await service.initialize({ protocol: 'indi', address: '127.0.0.1' }), 0);
       const set = focuser.device.list().map((v) => defineXml(name, v, indiTimestamp())).join('');
