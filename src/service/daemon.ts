@@ -111,17 +111,23 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
   const daemon = new PyroDaemon({ host, port, logger: focusdLog.local.child({ component: 'pyro' }) });
   daemon.register(objectId, focuserObject(service));
   if (simulator) daemon.register(`${objectId}.simulator`, simulatorObject(simulator, isControl));
+  let indi: RunningIndi | null = null;
+  /** Halts any move, closes the focuser, then whatever has started (closing a daemon not yet listening is a no-op). */
+  const closeAll = async (terminateMs: number, flushMs: number): Promise<void> => {
+    await service.terminate(terminateMs);
+    await indi?.close();
+    await daemon.close();
+    await forwarder?.close(flushMs);
+    sender?.close();
+  };
   let bound: { host: string; port: number };
   try {
     bound = await daemon.start();
   } catch (e) {
-    await service.terminate(1000);
-    await forwarder?.close(0);
-    sender?.close();
+    await closeAll(1000, 0);
     throw explainBindFailure(e, host, port, config.daemonName);
   }
   const uri = `PYRO:${objectId}@${bound.host}:${bound.port}`;
-  let indi: RunningIndi | null = null;
   if (options.indi) {
     const { host: indiHost, port: indiPort, deviceName } = options.indi;
     try {
@@ -134,10 +140,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
         logger: focusdLog.local.child({ component: 'indi' }),
       });
     } catch (e) {
-      await service.terminate(1000);
-      await daemon.close();
-      await forwarder?.close(0);
-      sender?.close();
+      await closeAll(1000, 0);
       throw explainBindFailure(e, indiHost, indiPort, 'INDI (--indi)');
     }
   }
@@ -158,11 +161,7 @@ export async function runFocusd(options: FocusdOptions): Promise<RunningFocusd> 
     log: focusdLog,
     stop() {
       stopping ??= (async () => {
-        await service.terminate(5000);
-        await indi?.close();
-        await daemon.close();
-        await forwarder?.close(1000);
-        sender?.close();
+        await closeAll(5000, 1000);
         announce.info({}, `Exiting daemon ${uri}`);
       })();
       return stopping;
