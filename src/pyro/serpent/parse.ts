@@ -622,9 +622,7 @@ class Reader {
     let i = this.skip(open + 1);
     while (b[i] !== C.RBRACKET) {
       items.push(this.value(i));
-      i = this.pos;
-      if (b[i] === C.COMMA) i = this.skip(i + 1);
-      else if (b[i] !== C.RBRACKET) this.expected(i, C.RBRACKET, open);
+      i = this.afterItem(open, C.RBRACKET);
     }
     this.leave(i);
     return items;
@@ -650,16 +648,25 @@ class Reader {
   }
 
   /**
-   * After an item (`pos` on what follows it) in brackets opened at `open`: `, item` up to `close`,
-   * a trailing comma allowed; each item a key for `role` (Python must hash it) if given.
-   * Returns the offset of `close`.
+   * After an item (`pos` on what follows it) in brackets opened at `open`: the offset of `close`,
+   * or of the next item past a comma (a trailing comma allowed). Anything else is an error.
+   */
+  private afterItem(open: number, close: number): number {
+    const b = this.b;
+    const i = this.pos;
+    if (b[i] === close) return i;
+    if (b[i] !== C.COMMA) this.expected(i, close, open);
+    return this.skip(i + 1);
+  }
+
+  /**
+   * After an item in brackets opened at `open`: `, item` up to `close`; each item a key for `role`
+   * (Python must hash it) if given. Returns the offset of `close`.
    */
   private rest(open: number, close: number, items: PyValue[], role: string | undefined): number {
     const b = this.b;
-    for (let i = this.pos; ; i = this.pos) {
-      if (b[i] === close) return i;
-      if (b[i] !== C.COMMA) this.expected(i, close, open);
-      i = this.skip(i + 1);
+    for (;;) {
+      const i = this.afterItem(open, close);
       if (b[i] === close) return i;
       items.push(role === undefined ? this.value(i) : this.key(i, role));
     }
@@ -694,11 +701,7 @@ class Reader {
     let at: number;
     for (;;) {
       o[key] = this.value(this.skip(this.pos + 1));
-      at = this.pos;
-      if (b[at] !== C.RBRACE) {
-        if (b[at] !== C.COMMA) this.expected(at, C.RBRACE, open);
-        at = this.skip(at + 1);
-      }
+      at = this.afterItem(open, C.RBRACE);
       if (b[at] === C.RBRACE) break;
       slot = this.plainKey(at, slot);
       if (slot >= 0) key = keyCache[slot]!;
@@ -721,11 +724,7 @@ class Reader {
     for (;;) {
       if (b[this.pos] !== C.COLON) this.afterKey(this.pos, open);
       items.push(this.value(this.skip(this.pos + 1)));
-      let at = this.pos;
-      if (b[at] !== C.RBRACE) {
-        if (b[at] !== C.COMMA) this.expected(at, C.RBRACE, open);
-        at = this.skip(at + 1);
-      }
+      const at = this.afterItem(open, C.RBRACE);
       if (b[at] === C.RBRACE) {
         this.leave(at);
         this.dicts++;
