@@ -12,4 +12,4 @@ export type { ProxyOptions, Metadata, BatchCall, PyroURI } from './proxy/index.j
 export { exceptionDict, exceptionInfo, remoteError, type ExceptionInfo } from './exceptions.js';
 export { serializerFor, isAcceptedSerializer, serpentSerializer, jsonSerializer, type Serializer, type Call } from './serializers.js';
 export { jsonDumps, jsonLoads, jsonText, JsonDecodeError, type JsonDumpOptions, type JsonLoadOptions } from './json.js';
-export { checkedCall, pyTruthy, pyTypeName, sequenceItems } from './python.js';
+export { pyTruthy, pyTypeName } from './python.js';

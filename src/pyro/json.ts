@@ -30,8 +30,8 @@ export interface JsonDumpOptions {
 }
 
 /** Pyro4's JsonSerializer.dumps: the UTF-8 bytes of `json.dumps(value, ensure_ascii=False)`. */
-export function jsonDumps(value: PyValue, maxDepth = 1000): Buffer {
-  return Buffer.from(jsonText(value, { maxDepth }), 'utf8');
+export function jsonDumps(value: PyValue): Buffer {
+  return Buffer.from(jsonText(value), 'utf8');
 }
 
 /** `json.dumps(value)` as Python writes it (with `ensure_ascii=False` unless `ensureAscii`). */
@@ -114,7 +114,8 @@ export function jsonLoads(data: Uint8Array | string, options: JsonLoadOptions = 
   } catch {
     throw new SerializeError('json: payload is not valid UTF-8');
   }
-  const reader = new JsonReader(text, options.maxDepth ?? 1000, options.preserveFloats ?? false, options.nonFinite ?? true);
+  const literals = (options.nonFinite ?? true) ? LITERALS : FINITE_LITERALS;
+  const reader = new JsonReader(text, options.maxDepth ?? 1000, options.preserveFloats ?? false, literals);
   const value = reader.value(0);
   reader.end();
   return value;
@@ -129,7 +130,7 @@ class JsonReader {
     private readonly text: string,
     private readonly maxDepth: number,
     private readonly preserveFloats: boolean,
-    private readonly nonFinite: boolean,
+    private readonly literals: readonly (readonly [string, PyValue])[],
   ) {}
 
   end(): void {
@@ -144,8 +145,8 @@ class JsonReader {
     if (c === '{') return this.object(depth);
     if (c === '[') return this.array(depth);
     if (c === '"') return this.string();
-    for (const [word, value] of LITERALS) {
-      if ((this.nonFinite || typeof value !== 'number') && this.text.startsWith(word, this.pos)) {
+    for (const [word, value] of this.literals) {
+      if (this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return value;
       }
@@ -252,3 +253,5 @@ const LITERALS: [string, PyValue][] = [
   ['Infinity', Infinity],
   ['-Infinity', -Infinity],
 ];
+/** Strict JSON's: no NaN or Infinity. */
+const FINITE_LITERALS = LITERALS.filter(([, value]) => typeof value !== 'number');

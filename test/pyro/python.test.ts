@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkedCall, sequenceItems } from '../../src/pyro/python.js';
 import {
-  checkedCall,
   ProtocolError,
   PyComplex,
   PyDict,
@@ -11,7 +11,6 @@ import {
   PyTuple,
   pyTruthy,
   pyTypeName,
-  sequenceItems,
   serialize,
   type PyValue,
 } from '../../src/pyro/index.js';

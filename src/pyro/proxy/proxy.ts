@@ -113,7 +113,7 @@ export class PyroProxy {
    * daemon will get it).
    */
   call(method: string, args: PyValue[] = [], kwargs: PyObject = pyObject(), options: { timeoutMs?: number; onSent?: () => void } = {}): Promise<PyValue> {
-    return this.exclusive(async () => {
+    return this.queue.run(async () => {
       const link = await this.connected();
       if (!link.metadata.methods.includes(method)) {
         throw new UnknownMethodError(`remote object '${formatURI(this.uri)}' has no exposed attribute or method '${method}'`);
@@ -125,7 +125,7 @@ export class PyroProxy {
 
   /** Sends a call flagged ONEWAY: it resolves once the request is written; no reply comes. */
   oneway(method: string, args: PyValue[] = [], kwargs: PyObject = pyObject()): Promise<void> {
-    return this.exclusive(async () => {
+    return this.queue.run(async () => {
       const link = await this.connected();
       await this.invoke(link, this.uri.objectId, method, args, kwargs, Flags.ONEWAY);
     });
@@ -133,7 +133,7 @@ export class PyroProxy {
 
   /** Pyro4's batch: several calls in one message; the first remote exception is thrown. */
   batch(calls: BatchCall[], options: { timeoutMs?: number } = {}): Promise<PyValue[]> {
-    return this.exclusive(async () => {
+    return this.queue.run(async () => {
       const link = await this.connected();
       const items = calls.map((c) => new PyTuple([c.method, new PyTuple(c.args ?? []), c.kwargs ?? pyObject()]));
       const result = await this.invoke(link, this.uri.objectId, '<batch>', items, pyObject(), Flags.BATCH, options.timeoutMs);
@@ -148,7 +148,7 @@ export class PyroProxy {
 
   /** The remote object's exposed methods, oneway methods and attributes (connecting if needed). */
   metadata(): Promise<Metadata> {
-    return this.exclusive(async () => (await this.connected()).metadata);
+    return this.queue.run(async () => (await this.connected()).metadata);
   }
 
   /** Connects now (Pyro4's `_pyroBind`). */
@@ -169,10 +169,6 @@ export class PyroProxy {
   close(): void {
     this.closed = true;
     this.release();
-  }
-
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.queue.run(task);
   }
 
   private async connected(): Promise<Link> {
