@@ -682,35 +682,29 @@ class Reader {
       this.dicts++;
       return Object.create(null) as PyObject;
     }
-    let slot = this.plainKey(i, -1); // the key's place in the key cache, -1 for a key not from it
-    let key: string;
-    if (slot >= 0) key = keyCache[slot]!;
-    else {
-      const first = this.key(i, 'dict key');
-      if (b[this.pos] !== C.COLON) {
-        const items = [first];
-        this.leave(this.rest(open, C.RBRACE, items, 'set element'));
-        return makeSet(items);
-      }
-      if (typeof first !== 'string' || isDigit(first.charCodeAt(0))) return this.dict(open, [first]);
-      key = first;
-    }
     // Every key a str so far: filled as an object. A key of another type, or one JS would order
-    // first (integer-like), hands the entries to dict().
+    // first (integer-like), hands the entries to dict(); a first item with no ':' makes a set.
     const o = new Shaped();
-    let at: number;
+    let slot = -1; // the key's place in the key cache, -1 for a key not from it
+    let at = i;
     for (;;) {
-      o[key] = this.value(this.skip(this.pos + 1));
-      at = this.afterItem(open, C.RBRACE);
-      if (b[at] === C.RBRACE) break;
+      let key: string;
       slot = this.plainKey(at, slot);
       if (slot >= 0) key = keyCache[slot]!;
       else {
         const k = this.key(at, 'dict key');
+        if (at === i && b[this.pos] !== C.COLON) {
+          const items = [k];
+          this.leave(this.rest(open, C.RBRACE, items, 'set element'));
+          return makeSet(items);
+        }
         if (typeof k !== 'string' || isDigit(k.charCodeAt(0))) return this.dict(open, entries(o, k));
         if (b[this.pos] !== C.COLON) this.afterKey(this.pos, open);
         key = k;
       }
+      o[key] = this.value(this.skip(this.pos + 1));
+      at = this.afterItem(open, C.RBRACE);
+      if (b[at] === C.RBRACE) break;
     }
     this.leave(at);
     this.dicts++;
